@@ -1,0 +1,8 @@
+//! Planning: turns a validated [`Job`](crate::job::Job) into a deterministic
+//! [`Plan`]. A pure function of the job: no clock, no randomness, no host
+//! paths, no engine.
+
+pub mod labels;
+mod types;
+
+pub use types::*;
