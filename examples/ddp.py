@@ -1,6 +1,6 @@
 """DistributedDataParallel on CPU with the gloo backend.
 
-Every rank trains the same linear model for a few steps on its own batches;
+Every rank trains the same linear model for a few steps on its own batches.
 DDP averages the gradients, so all ranks end with identical weights. An
 all-reduce of (rank + 1) then checks that every rank reached every other:
 with W ranks each one must print W * (W + 1) / 2.
@@ -23,8 +23,8 @@ def main() -> int:
     print(f"[rank {rank}] joined the process group of {world_size} ranks "
           f"(master {os.environ['MASTER_ADDR']}:{os.environ['MASTER_PORT']})")
 
-    # The same seed on every rank gives the same initial weights; DDP also
-    # broadcasts rank 0's weights when it wraps the model.
+    # The same seed on every rank gives the same initial weights, and DDP
+    # also broadcasts rank 0's weights when it wraps the model.
     torch.manual_seed(0)
     model = DistributedDataParallel(torch.nn.Linear(10, 1))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
@@ -41,8 +41,8 @@ def main() -> int:
         optimizer.step()
         print(f"[rank {rank}] step {step}/{STEPS} loss = {loss.item():.4f}")
 
-    # The weights after averaged updates match on every rank; their sum is a
-    # cheap fingerprint to compare across the logs.
+    # The weights after averaged updates match on every rank, so their sum is
+    # a cheap fingerprint to compare across the logs.
     fingerprint = sum(p.detach().sum().item() for p in model.parameters())
     print(f"[rank {rank}] weight fingerprint = {fingerprint:.6f}")
 
@@ -53,7 +53,8 @@ def main() -> int:
 
     dist.destroy_process_group()
     if int(total.item()) != expected:
-        print(f"[rank {rank}] error: expected all-reduce sum {expected}", file=sys.stderr)
+        print(f"[rank {rank}] error: all-reduce sum is {int(total.item())}, expected {expected}",
+              file=sys.stderr)
         return 1
     return 0
 

@@ -2,8 +2,9 @@
 
 MASTER_ADDR is rank 0's IP address on the job network (trainc's default
 `master-addr "ip"`). The network also has DNS, so every node can resolve
-rank 0 by its container name, `<job>-node-0`. Each rank prints what it sees
-and fails when the name and MASTER_ADDR lead to different addresses.
+rank 0 by its container name, `<job>-node-0`. Each rank prints its
+hostname and MASTER_ADDR, and the other ranks fail when rank 0's name and
+MASTER_ADDR resolve to different addresses.
 """
 
 import os

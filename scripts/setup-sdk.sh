@@ -69,7 +69,7 @@ say "creating $venv with $("$python" --version 2>&1)"
 
 say "installing $requirement"
 "$venv/bin/python" -m pip install --quiet --no-cache-dir --disable-pip-version-check "$requirement" \
-    || die "pip could not install $requirement; check network access to the package index (PIP_INDEX_URL)"
+    || die "pip failed to install $requirement; check network access to the package index (PIP_INDEX_URL)"
 
 "$venv/bin/python" -c "$check_imports" || die "$requirement installed, but its imports fail (output above)"
 say "ready: kubeflow $(installed_version) in $venv (use $venv/bin/python)"
