@@ -41,6 +41,7 @@ def data_mount_is_read_only() -> bool:
 
 
 def fit(xs: torch.Tensor, ys: torch.Tensor) -> torch.nn.Linear:
+    """Fits y = w * x + b by gradient descent; only rank 0 calls it."""
     torch.manual_seed(0)
     model = torch.nn.Linear(1, 1)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.02)
@@ -49,7 +50,7 @@ def fit(xs: torch.Tensor, ys: torch.Tensor) -> torch.nn.Linear:
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    print(f"fitted y = {model.weight.item():.2f} * x + {model.bias.item():.2f} "
+    print(f"[rank 0] fitted y = {model.weight.item():.2f} * x + {model.bias.item():.2f} "
           f"(loss {loss.item():.4f})")
     return model
 
