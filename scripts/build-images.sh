@@ -104,6 +104,7 @@ build_torch() {
         "$site/distributed/rendezvous.py" \
         "$site/distributed/elastic/rendezvous/static_tcp_rendezvous.py" \
         "$site/distributed/elastic/rendezvous/c10d_rendezvous_backend.py" \
+        "$site/distributed/elastic/rendezvous/dynamic_rendezvous.py" \
         "$site/distributed/elastic/utils/distributed.py"
 
     # pip refuses to install into Debian's Python without this; containers
@@ -126,14 +127,14 @@ import torch, torch.distributed as dist
 dist.init_process_group("gloo")
 t = torch.tensor([dist.get_rank() + 1.0])
 dist.all_reduce(t)
-print(f"rank {dist.get_rank()} sum {t.item():.0f}")
+print(f"rank {dist.get_rank()} sum {t.item():.0f}", flush=True)
 dist.destroy_process_group()
 PY
 torchrun --standalone --nproc-per-node=2 /tmp/check.py' 2>&1); then
         die "torchrun check failed inside $torch_image.candidate (kept for inspection; remove it with 'podman rmi $torch_image.candidate'):
 $out"
     fi
-    [ "$(grep -c 'sum 3' <<<"$out")" -eq 2 ] || die "torchrun check printed an unexpected result:
+    [ "$(grep -o 'sum 3' <<<"$out" | wc -l)" -eq 2 ] || die "torchrun check printed an unexpected result:
 $out"
     podman tag "$torch_image.candidate" "$torch_image"
     podman rmi "$torch_image.candidate" >/dev/null
