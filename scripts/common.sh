@@ -88,10 +88,11 @@ phase_times=()
 phase_results=()
 run_start=$EPOCHREALTIME
 
-# Runs one phase: prints a header, runs the command, records its wall time
-# and result. On failure it exits with the command's status, and the EXIT
-# trap prints the summary.
-run_phase() {
+# Runs one phase: prints a header, runs the command, and records its wall
+# time and result. Sets phase_status to the command's exit status instead of
+# returning it, because a caller's `||` would turn errexit off inside.
+phase_status=0
+timed_phase() {
     local name=$1
     shift
     local number=$(( ${#phase_names[@]} + 1 ))
@@ -107,6 +108,8 @@ run_phase() {
     )
     status=$?
     set -e
+    phase_status=$status
+
     phase_names+=("$name")
     phase_times+=("$(elapsed_since "$start")")
     if [ "$status" -eq 0 ]; then
@@ -114,8 +117,31 @@ run_phase() {
     else
         phase_results+=("FAILED (exit $status)")
         say "phase '$name' failed with exit code $status"
-        exit "$status"
     fi
+}
+
+# Runs a phase that later phases depend on: on failure the script exits with
+# the command's status, and the EXIT trap prints the summary.
+run_phase() {
+    timed_phase "$@"
+    if [ "$phase_status" -ne 0 ]; then
+        exit "$phase_status"
+    fi
+}
+
+# Runs an independent check: on failure the script goes on with the next
+# phase, so one run reports every failing check. finish_checks exits with
+# the status of the first one that failed.
+first_failed_status=0
+run_check() {
+    timed_phase "$@"
+    if [ "$phase_status" -ne 0 ] && [ "$first_failed_status" -eq 0 ]; then
+        first_failed_status=$phase_status
+    fi
+}
+
+finish_checks() {
+    exit "$first_failed_status"
 }
 
 # Seconds since an EPOCHREALTIME value, with one decimal.

@@ -9,8 +9,9 @@
 #   4. shellcheck on scripts/ and .ci/run
 #   5. cargo build --release, cargo fmt --check, cargo clippy, cargo test
 # Each step skips what is already in place, so the script is safe to re-run.
-# It ends with a table of how long each phase took, and exits with the
-# status of the first phase that failed.
+# A failing set-up step stops the run; the checks in step 4 and 5 all run
+# even when one fails. It ends with a table of how long each phase took, and
+# exits with the status of the first phase that failed.
 #
 # Environment:
 #   TRAINC_SOCKET  Podman API socket, a path or unix:// URL
@@ -36,6 +37,7 @@ export_podman_socket
 run_phase "scripts/build-images.sh" scripts/build-images.sh
 run_phase "scripts/setup-sdk.sh" scripts/setup-sdk.sh
 
+# shellcheck disable=SC2317 # run_check calls it through "$@".
 lint_scripts() {
     if ! command -v shellcheck >/dev/null; then
         say "installing shellcheck"
@@ -44,9 +46,12 @@ lint_scripts() {
     fi
     shellcheck --external-sources scripts/*.sh .ci/run
 }
-run_phase "shellcheck scripts" lint_scripts
+run_check "shellcheck scripts" lint_scripts
 
-run_phase "cargo build --release" cargo build --release --locked
-run_phase "cargo fmt --check" cargo fmt --check
-run_phase "cargo clippy --all-targets -- -D warnings" cargo clippy --locked --all-targets -- -D warnings
-run_phase "cargo test --all-targets" cargo test --locked --all-targets
+# The checks below do not depend on each other, so a failing one does not
+# hide the others' results.
+run_check "cargo build --release" cargo build --release --locked
+run_check "cargo fmt --check" cargo fmt --check
+run_check "cargo clippy --all-targets -- -D warnings" cargo clippy --locked --all-targets -- -D warnings
+run_check "cargo test --all-targets" cargo test --locked --all-targets
+finish_checks
