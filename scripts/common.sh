@@ -24,7 +24,7 @@ ensure_root() {
         "RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}"
     )
     local name
-    for name in TRAINC_SOCKET DEBIAN_MIRROR PIP_INDEX_URL PIP_FIND_LINKS PYTHON CI EXAMPLE_TOKEN; do
+    for name in CARGO_TARGET_DIR TRAINC_SOCKET TRAINC_HOME DEBIAN_MIRROR PIP_INDEX_URL PIP_FIND_LINKS PYTHON CI EXAMPLE_TOKEN; do
         if [ -n "${!name:-}" ]; then
             passed+=("$name=${!name}")
         fi

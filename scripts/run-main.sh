@@ -27,7 +27,7 @@ export_podman_socket
 run_phase "scripts/build-images.sh" scripts/build-images.sh
 run_phase "cargo build --release" cargo build --release --locked
 
-trainc=$repo_root/target/release/trainc
+trainc=${CARGO_TARGET_DIR:-$repo_root/target}/release/trainc
 spec=examples/quickstart.kdl
 run_phase "trainc plan $spec" "$trainc" plan "$spec"
 
