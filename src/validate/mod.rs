@@ -5,7 +5,14 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Code, Diagnostic, Report};
 use crate::job::Job;
+use crate::model::Document;
 use crate::syntax;
+
+mod job;
+mod reader;
+mod values;
+
+use reader::Ctx;
 
 /// The outcome of checking a spec.
 #[derive(Debug, Clone)]
@@ -38,18 +45,47 @@ pub fn check_file(path: &Path) -> Checked {
 pub fn check_source(path: &Path, source: &str) -> Checked {
     let file = path.display().to_string();
     let (job, diagnostics) = match syntax::parse(source) {
-        Ok(document) => {
-            let _spec_dir = spec_dir(path);
-            let _ = document;
-            // TODO: semantic checks land in the next commit.
-            (None, Vec::new())
-        }
+        Ok(document) => check_document(&document, &spec_dir(path)),
         Err(diagnostics) => (None, diagnostics),
     };
     Checked {
         job,
         report: Report::new(file, source, diagnostics),
     }
+}
+
+/// Checks a parsed spec: exactly one `job` node, then its contents.
+fn check_document(document: &Document, spec_dir: &Path) -> (Option<Job>, Vec<Diagnostic>) {
+    let mut ctx = Ctx::default();
+    let mut jobs = Vec::new();
+    for node in &document.nodes {
+        if node.name.value == "job" {
+            jobs.push(node);
+        } else {
+            ctx.unknown_node(node, "the spec file", &["job"]);
+        }
+    }
+
+    for extra in jobs.iter().skip(1) {
+        ctx.push(
+            Diagnostic::new(Code::MultipleJobs, "a spec file holds exactly one `job`")
+                .with_span(extra.name.span, "second job")
+                .with_help("move each job into a file of its own"),
+        );
+    }
+    let job = match jobs.first() {
+        Some(first) => job::read_job(&mut ctx, first, spec_dir),
+        None => {
+            ctx.push(
+                Diagnostic::new(Code::NoJob, "the spec file has no `job` node")
+                    .with_help("write `job \"name\" { trainer { script \"train.py\" } }`"),
+            );
+            None
+        }
+    };
+
+    let job = if ctx.has_errors() { None } else { job };
+    (job, ctx.diagnostics)
 }
 
 /// The absolute folder of the spec file.
