@@ -262,6 +262,9 @@ impl Report {
 
         let mut out = String::new();
         for diagnostic in &self.diagnostics {
+            if !out.is_empty() {
+                out.push('\n');
+            }
             let rendered = Rendered {
                 diagnostic,
                 source: &source,
@@ -271,6 +274,9 @@ impl Report {
                 // impl; fall back to the plain message rather than lose it.
                 out.push_str(&format!("{}: {}\n", diagnostic.code, diagnostic.message));
             }
+        }
+        if !out.is_empty() {
+            out.push('\n');
         }
         out.push_str(&self.summary());
         out.push('\n');

@@ -487,7 +487,7 @@ fn read_env(ctx: &mut Ctx, node: &Node) -> BTreeMap<String, EnvSource> {
                 )
                 .with_span(name.span, "reserved name")
                 .with_help(format!(
-                    "rename the variable; trainc sets {} and torchrun reads every PET_* variable",
+                    "rename the variable; trainc sets {}, and torchrun reads every PET_* variable as an option",
                     values::INJECTED_ENV.join(", ")
                 )),
             );
@@ -690,18 +690,24 @@ fn check_target(
         "" => "/".to_string(),
         trimmed => trimmed.to_string(),
     };
-    let taken_by_trainc = [WORKSPACE_TARGET, FILES_DIR].iter().find(|reserved| {
-        normalized == **reserved || normalized.starts_with(&format!("{reserved}/"))
-    });
+    // The workspace may hold nested mounts, but not be replaced; the files
+    // folder receives trainc's uploads, which a mount there would swallow.
+    let taken_by_trainc = if normalized == WORKSPACE_TARGET {
+        Some(WORKSPACE_TARGET)
+    } else if normalized == FILES_DIR || normalized.starts_with(&format!("{FILES_DIR}/")) {
+        Some(FILES_DIR)
+    } else {
+        None
+    };
     if let Some(reserved) = taken_by_trainc {
         ctx.push(
             Diagnostic::new(
                 Code::DuplicateMountTarget,
-                format!("mount target `{}` is inside `{reserved}`, which trainc mounts itself", target.value),
+                format!("mount target `{}` is used by trainc itself", target.value),
             )
-            .with_span(target.span, "taken by trainc")
+            .with_span(target.span, format!("`{reserved}` is taken by trainc"))
             .with_help(format!(
-                "choose another target; trainc mounts the job workspace at `{WORKSPACE_TARGET}` and its files at `{FILES_DIR}`"
+                "choose another target; trainc mounts the job workspace at `{WORKSPACE_TARGET}` and places its files in `{FILES_DIR}`"
             )),
         );
         return false;

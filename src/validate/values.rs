@@ -38,7 +38,7 @@ pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(unit))
             .map(|(_, factor)| *factor)
-            .ok_or_else(|| format!("`{unit}` is not a size unit"))?
+            .ok_or_else(|| unit_problem(unit))?
     };
 
     let bytes = scale_decimal(&number, factor)
@@ -48,6 +48,15 @@ pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
         Scaled::Whole(bytes) => Ok(bytes),
         Scaled::Fraction => Err("it is not a whole number of bytes".to_string()),
         Scaled::Overflow => Err("it is too large".to_string()),
+    }
+}
+
+fn unit_problem(unit: &str) -> String {
+    match unit.to_ascii_uppercase().as_str() {
+        letter @ ("K" | "M" | "G" | "T") => format!(
+            "`{unit}` is ambiguous: write `{letter}iB` for powers of 1024 (what Docker means by `{unit}`) or `{letter}B` for powers of 1000"
+        ),
+        _ => format!("`{unit}` is not a size unit"),
     }
 }
 
