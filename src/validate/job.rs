@@ -2,7 +2,7 @@
 //! read even when an earlier one failed, so every problem is reported.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::job::{
@@ -175,6 +175,16 @@ pub(crate) fn read_job(ctx: &mut Ctx, node: &Node, spec_dir: &Path) -> Option<Jo
     })
 }
 
+/// Joins a spec-relative path to the spec folder, dropping `.` parts so
+/// that messages show a clean absolute path.
+fn resolve(spec_dir: &Path, relative: &str) -> PathBuf {
+    spec_dir
+        .join(relative)
+        .components()
+        .filter(|part| !matches!(part, Component::CurDir))
+        .collect()
+}
+
 fn check_job_name(ctx: &mut Ctx, name: &Spanned<String>, nodes: u32) {
     if let Some(problem) = values::dns_label_problem(&name.value) {
         let help = match values::dns_label_suggestion(&name.value) {
@@ -244,7 +254,7 @@ fn read_runtime(
             sources_ok = false;
             continue;
         };
-        let path = spec_dir.join(&source.value);
+        let path = resolve(spec_dir, &source.value);
         let loaded = if path.is_dir() {
             runtimes::read_dir(&path, &source.value)
         } else if path.is_file() {
@@ -408,7 +418,7 @@ fn read_entry(ctx: &mut Ctx, node: &Node, spec_dir: &Path) -> Option<TrainerEntr
     match node.name.value.as_str() {
         "script" => {
             let path = ctx.single_string(node)?;
-            let resolved = spec_dir.join(&path.value);
+            let resolved = resolve(spec_dir, &path.value);
             match std::fs::read(&resolved) {
                 Ok(content) => Some(TrainerEntry::Script {
                     path: path.value,
@@ -477,19 +487,24 @@ fn read_env(ctx: &mut Ctx, node: &Node) -> BTreeMap<String, EnvSource> {
             );
             valid = false;
         } else if values::is_injected_env(&name.value) {
-            ctx.push(
-                Diagnostic::new(
-                    Code::ReservedEnvName,
-                    format!(
-                        "`{}` is set by trainc for torchrun and cannot be overridden",
-                        name.value
-                    ),
+            let message = if name.value.starts_with("PET_") {
+                format!(
+                    "`{}` would be read by torchrun as one of its options",
+                    name.value
                 )
-                .with_span(name.span, "reserved name")
-                .with_help(format!(
-                    "rename the variable; trainc sets {}, and torchrun reads every PET_* variable as an option",
-                    values::INJECTED_ENV.join(", ")
-                )),
+            } else {
+                format!(
+                    "`{}` is set by trainc for torchrun and cannot be overridden",
+                    name.value
+                )
+            };
+            ctx.push(
+                Diagnostic::new(Code::ReservedEnvName, message)
+                    .with_span(name.span, "reserved name")
+                    .with_help(format!(
+                        "rename the variable; trainc sets {}, and torchrun reads every PET_* variable as an option",
+                        values::INJECTED_ENV.join(", ")
+                    )),
             );
             valid = false;
         }
@@ -615,7 +630,7 @@ fn read_mounts(ctx: &mut Ctx, block: &super::reader::Block<'_>, spec_dir: &Path)
 
         let source_ok = match &source {
             Some(source) if is_bind => {
-                let resolved = spec_dir.join(&source.value);
+                let resolved = resolve(spec_dir, &source.value);
                 let exists = resolved.exists();
                 if !exists {
                     ctx.push(

@@ -62,7 +62,7 @@ fn check_document(document: &Document, spec_dir: &Path) -> (Option<Job>, Vec<Dia
         if node.name.value == "job" {
             jobs.push(node);
         } else {
-            ctx.unknown_node(node, "the spec file", &["job"]);
+            ctx.unknown_node(node, "at the top level", &["job"]);
         }
     }
 

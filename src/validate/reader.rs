@@ -73,7 +73,7 @@ impl Ctx {
         for child in parent.children.iter().flatten() {
             let name = child.name.value.as_str();
             if !known.contains(&name) {
-                self.unknown_node(child, &parent.name.value, &known);
+                self.unknown_node(child, &format!("in `{}`", parent.name.value), &known);
                 continue;
             }
             let first = nodes.iter().find(|n: &&&Node| n.name.value == name);
@@ -95,16 +95,17 @@ impl Ctx {
         Block { nodes }
     }
 
-    pub fn unknown_node(&mut self, node: &Node, parent: &str, known: &[&str]) {
+    /// Reports an unknown node; `place` reads like "in `job`".
+    pub fn unknown_node(&mut self, node: &Node, place: &str, known: &[&str]) {
         let name = &node.name.value;
         let help = match suggest(name, known) {
             Some(close) => format!("did you mean `{close}`?"),
-            None => format!("nodes allowed in `{parent}`: {}", quoted_list(known)),
+            None => format!("nodes allowed {place}: {}", quoted_list(known)),
         };
         self.push(
             Diagnostic::new(
                 Code::UnknownNode,
-                format!("unknown node `{name}` in `{parent}`"),
+                format!("unknown node `{name}` {place}"),
             )
             .with_span(node.name.span, "unknown node")
             .with_help(help),
