@@ -96,3 +96,6 @@ fn spec_dir(path: &Path) -> PathBuf {
     };
     std::path::absolute(&parent).unwrap_or(parent)
 }
+
+#[cfg(test)]
+mod tests;

@@ -103,12 +103,9 @@ impl Ctx {
             None => format!("nodes allowed {place}: {}", quoted_list(known)),
         };
         self.push(
-            Diagnostic::new(
-                Code::UnknownNode,
-                format!("unknown node `{name}` {place}"),
-            )
-            .with_span(node.name.span, "unknown node")
-            .with_help(help),
+            Diagnostic::new(Code::UnknownNode, format!("unknown node `{name}` {place}"))
+                .with_span(node.name.span, "unknown node")
+                .with_help(help),
         );
     }
 
