@@ -449,7 +449,7 @@ fn describe_deferred(plan: &Plan) -> Vec<DeferredValue> {
 fn deferred_description(key: DeferredKey, plan: &Plan) -> String {
     match key {
         DeferredKey::Rank0Ip => format!(
-            "IP address of {} on network {}, read once it runs; the master address of ranks 1 and up",
+            "IP address of {} on network {}, read once it runs, which ranks 1 and up use as the master address",
             plan.containers
                 .first()
                 .map_or("rank 0", |container| container.name.as_str()),

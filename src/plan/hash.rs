@@ -5,6 +5,10 @@
 //! the hash can be stored inside the plan it describes. Field order comes
 //! from the struct definitions and map order from `BTreeMap`, which makes
 //! the JSON canonical for a given trainc version.
+//!
+//! NOTE: secret values serialize redacted, so they are outside the hash: a
+//! change to a secret alone keeps the plan hash. Hashing them would let
+//! anyone holding the plan test guesses of the secret against it.
 
 use sha2::{Digest, Sha256};
 

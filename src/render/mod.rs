@@ -7,5 +7,5 @@ mod quote;
 mod text;
 
 pub use json::render_json;
-pub use quote::quote_for_review;
+pub use quote::{escape_control, quote_for_review};
 pub use text::render_text;

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 
-use super::quote::quote_for_review;
+use super::quote::{escape_control, quote_for_review};
 use crate::plan::{ContainerPlan, MountKind, MountPlan, Plan, ResourcePlan, Value};
 
 const TEMPLATE_NAME: &str = "plan.txt";
@@ -58,9 +58,7 @@ struct JobView {
     description: Option<String>,
     runtime: String,
     image: String,
-    nodes: u32,
-    procs_per_node: u32,
-    world_size: u32,
+    scale: String,
     trainer: &'static str,
     rendezvous: String,
     engine: String,
@@ -171,7 +169,7 @@ impl JobView {
             description: job
                 .description
                 .as_deref()
-                .map(|text| quote_for_review(text).into_owned()),
+                .map(|text| escape_control(text).into_owned()),
             runtime: format!(
                 "{} (framework {}, from {})",
                 quote_for_review(&job.runtime.name),
@@ -179,9 +177,16 @@ impl JobView {
                 quote_for_review(&job.runtime.source),
             ),
             image: quote_for_review(&job.image).into_owned(),
-            nodes: job.nodes,
-            procs_per_node: job.procs_per_node,
-            world_size: job.world_size,
+            scale: format!(
+                "{} ({} per node, world size {})",
+                job.nodes,
+                if job.procs_per_node == 1 {
+                    "1 process".to_string()
+                } else {
+                    format!("{} processes", job.procs_per_node)
+                },
+                job.world_size
+            ),
             trainer: job.trainer,
             rendezvous: format!(
                 "{} backend, port {}, master address by {}, max restarts {}",
