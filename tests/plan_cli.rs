@@ -219,7 +219,8 @@ fn check_stale_plan_exits_1_with_fix() {
     assert_eq!(checked.status.code(), Some(1));
     let stderr = stderr_of(&checked);
     assert!(stderr.contains("plan.txt is stale:"), "{stderr}");
-    assert!(stderr.contains("+container cli-test-node-2 (rank 2, start group 1)"), "{stderr}");
+    assert!(stderr.contains("\n-  nodes: 2 (1 process per node, world size 2)\n"), "{stderr}");
+    assert!(stderr.contains("\n+  nodes: 3 (1 process per node, world size 3)\n"), "{stderr}");
     assert!(stderr.contains("fix: trainc plan spec.kdl --out plan.txt"), "{stderr}");
     assert!(committed.exists());
 }
