@@ -47,7 +47,10 @@ fn network_named_after_job() {
             labels::WORKDIR,
         ]
     );
-    assert_eq!(plan.network.labels[labels::TRAINJOB_NAME], literal("mnist-ddp"));
+    assert_eq!(
+        plan.network.labels[labels::TRAINJOB_NAME],
+        literal("mnist-ddp")
+    );
     assert_eq!(plan.network.labels[labels::JOB_NAME], literal("mnist-ddp"));
     assert_eq!(
         plan.network.labels[labels::RUNTIME_NAME],
@@ -119,7 +122,10 @@ fn inline_code_becomes_inline_py() {
     let plan = plan::build(&job);
 
     let paths: Vec<&str> = plan.files.iter().map(|file| file.path.as_str()).collect();
-    assert_eq!(paths, ["/opt/trainc/entrypoint.sh", "/opt/trainc/inline.py"]);
+    assert_eq!(
+        paths,
+        ["/opt/trainc/entrypoint.sh", "/opt/trainc/inline.py"]
+    );
     assert_eq!(plan.files[1].content, b"print('hi')");
     assert_eq!(plan.job.trainer, "inline");
     assert!(plan.containers[0]
@@ -353,7 +359,10 @@ fn container_labels_include_user_labels() {
     let labels_of_rank2 = &plan.containers[2].labels;
     assert_eq!(labels_of_rank2[labels::TRAINJOB_NAME], literal("mnist-ddp"));
     assert_eq!(labels_of_rank2[labels::STEP], literal("node-2"));
-    assert_eq!(labels_of_rank2[labels::NETWORK_ID], literal("mnist-ddp-net"));
+    assert_eq!(
+        labels_of_rank2[labels::NETWORK_ID],
+        literal("mnist-ddp-net")
+    );
     assert_eq!(labels_of_rank2[labels::JOB_NAME], literal("mnist-ddp"));
     assert_eq!(labels_of_rank2[labels::MANAGED_BY], literal("trainc"));
     assert_eq!(labels_of_rank2[labels::RANK], literal("2"));
@@ -424,7 +433,9 @@ fn hash_verifies_and_fills_labels() {
     assert!(plan.verify_hash());
     let hex = plan.hash.strip_prefix("sha256:").expect("sha256: prefix");
     assert_eq!(hex.len(), 64);
-    assert!(hex.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert!(hex
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     assert_eq!(plan.network.labels[labels::PLAN_HASH], literal(&plan.hash));
 }
 
@@ -479,7 +490,12 @@ fn building_twice_gives_same_json() {
 fn env_and_label_insertion_order_irrelevant() {
     let forward = full_job();
     let mut backward = full_job();
-    backward.env = forward.env.iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect();
+    backward.env = forward
+        .env
+        .iter()
+        .rev()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     backward.labels = [("z-last", "1"), ("a-first", "2"), ("team", "vision")]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -111,8 +111,18 @@ fn plan_identical_from_two_working_dirs() {
         let from_spec_dir = plan_output(Path::new("spec.kdl"), &folder.path, format);
         let from_elsewhere = plan_output(&folder.spec(), &elsewhere, format);
 
-        assert_eq!(from_spec_dir.status.code(), Some(0), "{}", stderr_of(&from_spec_dir));
-        assert_eq!(from_elsewhere.status.code(), Some(0), "{}", stderr_of(&from_elsewhere));
+        assert_eq!(
+            from_spec_dir.status.code(),
+            Some(0),
+            "{}",
+            stderr_of(&from_spec_dir)
+        );
+        assert_eq!(
+            from_elsewhere.status.code(),
+            Some(0),
+            "{}",
+            stderr_of(&from_elsewhere)
+        );
         assert_eq!(from_spec_dir.stdout, from_elsewhere.stdout, "{format}");
     }
 }
@@ -125,7 +135,12 @@ fn plan_ignores_env_and_label_order() {
     let forward_json = plan_output(&forward.spec(), &forward.path, "json");
     let backward_json = plan_output(&backward.spec(), &backward.path, "json");
 
-    assert_eq!(forward_json.status.code(), Some(0), "{}", stderr_of(&forward_json));
+    assert_eq!(
+        forward_json.status.code(),
+        Some(0),
+        "{}",
+        stderr_of(&forward_json)
+    );
     assert_eq!(stdout_of(&forward_json), stdout_of(&backward_json));
 }
 
@@ -137,8 +152,14 @@ fn plan_output_never_shows_secrets() {
         let output = plan_output(&folder.spec(), &folder.path, format);
 
         assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-        assert!(!stdout_of(&output).contains(SECRET_VALUE), "{format} stdout");
-        assert!(!stderr_of(&output).contains(SECRET_VALUE), "{format} stderr");
+        assert!(
+            !stdout_of(&output).contains(SECRET_VALUE),
+            "{format} stdout"
+        );
+        assert!(
+            !stderr_of(&output).contains(SECRET_VALUE),
+            "{format} stderr"
+        );
         assert!(stdout_of(&output).contains("<redacted>"), "{format}");
     }
 }
@@ -147,7 +168,9 @@ fn plan_output_never_shows_secrets() {
 fn validate_valid_spec_prints_one_line() {
     let folder = SpecFolder::new("validate-ok", SPEC);
 
-    let output = run(trainc().args(["validate", "spec.kdl"]).current_dir(&folder.path));
+    let output = run(trainc()
+        .args(["validate", "spec.kdl"])
+        .current_dir(&folder.path));
 
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     assert_eq!(stdout_of(&output), "spec.kdl: valid\n");
@@ -157,13 +180,19 @@ fn validate_valid_spec_prints_one_line() {
 fn validate_invalid_spec_exits_2() {
     let folder = SpecFolder::new("validate-bad", INVALID_SPEC);
 
-    let text = run(trainc().args(["validate", "spec.kdl"]).current_dir(&folder.path));
+    let text = run(trainc()
+        .args(["validate", "spec.kdl"])
+        .current_dir(&folder.path));
     let json = run(trainc()
         .args(["validate", "--format", "json", "spec.kdl"])
         .current_dir(&folder.path));
 
     assert_eq!(text.status.code(), Some(2));
-    assert!(stderr_of(&text).contains("spec.kdl: invalid ("), "{}", stderr_of(&text));
+    assert!(
+        stderr_of(&text).contains("spec.kdl: invalid ("),
+        "{}",
+        stderr_of(&text)
+    );
     assert_eq!(json.status.code(), Some(2));
     let report: serde_json::Value =
         serde_json::from_str(&stdout_of(&json)).expect("validate --format json prints JSON");
@@ -219,9 +248,18 @@ fn check_stale_plan_exits_1_with_fix() {
     assert_eq!(checked.status.code(), Some(1));
     let stderr = stderr_of(&checked);
     assert!(stderr.contains("plan.txt is stale:"), "{stderr}");
-    assert!(stderr.contains("\n-  nodes: 2 (1 process per node, world size 2)\n"), "{stderr}");
-    assert!(stderr.contains("\n+  nodes: 3 (1 process per node, world size 3)\n"), "{stderr}");
-    assert!(stderr.contains("fix: trainc plan spec.kdl --out plan.txt"), "{stderr}");
+    assert!(
+        stderr.contains("\n-  nodes: 2 (1 process per node, world size 2)\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\n+  nodes: 3 (1 process per node, world size 3)\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("fix: trainc plan spec.kdl --out plan.txt"),
+        "{stderr}"
+    );
     assert!(committed.exists());
 }
 
@@ -230,7 +268,14 @@ fn check_missing_plan_exits_1() {
     let folder = SpecFolder::new("missing", SPEC);
 
     let checked = run(trainc()
-        .args(["plan", "spec.kdl", "--format", "json", "--check", "absent.json"])
+        .args([
+            "plan",
+            "spec.kdl",
+            "--format",
+            "json",
+            "--check",
+            "absent.json",
+        ])
         .current_dir(&folder.path));
 
     assert_eq!(checked.status.code(), Some(1));

@@ -42,10 +42,8 @@ struct Sandbox {
 
 impl Sandbox {
     fn new(name: &str) -> Self {
-        let folder = std::env::temp_dir().join(format!(
-            "trainc-entrypoint-{name}-{}",
-            std::process::id()
-        ));
+        let folder =
+            std::env::temp_dir().join(format!("trainc-entrypoint-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&folder);
         fs::create_dir_all(&folder).unwrap();
         let script = folder.join("entrypoint.sh");
@@ -134,8 +132,14 @@ fn entrypoint_execs_the_command() {
         let pid = child.id();
         let output = child.wait_with_output().unwrap();
 
-        let printed: u32 = String::from_utf8_lossy(&output.stdout).trim().parse().unwrap();
-        assert_eq!(printed, pid, "{shell:?}: the command runs in the entrypoint's process");
+        let printed: u32 = String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            printed, pid,
+            "{shell:?}: the command runs in the entrypoint's process"
+        );
     }
 }
 
@@ -195,11 +199,16 @@ fn wait_timeout_fails_clearly() {
 
         assert_eq!(output.status.code(), Some(1), "{shell:?}");
         assert!(
-            stderr_of(&output).contains("trainc: timed out after 0 s waiting for the rendezvous master at 127.0.0.1:"),
+            stderr_of(&output).contains(
+                "trainc: timed out after 0 s waiting for the rendezvous master at 127.0.0.1:"
+            ),
             "{shell:?}: {}",
             stderr_of(&output)
         );
-        assert!(!output.stdout.ends_with(b"started\0"), "{shell:?}: the command ran");
+        assert!(
+            !output.stdout.ends_with(b"started\0"),
+            "{shell:?}: the command ran"
+        );
     }
 }
 
@@ -241,6 +250,9 @@ fn pip_failure_stops_node_with_its_code() {
             stderr.contains(&format!("trainc: pip install failed with exit code {code}")),
             "{shell:?}: {stderr}"
         );
-        assert!(!output.stdout.ends_with(b"started\0"), "{shell:?}: the command ran");
+        assert!(
+            !output.stdout.ends_with(b"started\0"),
+            "{shell:?}: the command ran"
+        );
     }
 }

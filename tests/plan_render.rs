@@ -86,7 +86,10 @@ fn hostile_values_stay_on_their_lines() {
 
     let text = render_text(&plan::build(&job));
 
-    assert!(!text.contains("\n    FAKE=1"), "a value broke its line:\n{text}");
+    assert!(
+        !text.contains("\n    FAKE=1"),
+        "a value broke its line:\n{text}"
+    );
     assert!(text.contains(r"$'x\n  env:\n    FAKE=1'"));
 }
 
@@ -112,6 +115,10 @@ fn argv_lines_read_back_with_shlex() {
     let user_lines = &lines[lines.len() - args.len()..];
     for (line, expected) in user_lines.iter().zip(args) {
         let line = line.strip_prefix("    ").expect("four-space indent");
-        assert_eq!(shlex::split(line), Some(vec![expected.to_string()]), "{line}");
+        assert_eq!(
+            shlex::split(line),
+            Some(vec![expected.to_string()]),
+            "{line}"
+        );
     }
 }

@@ -124,7 +124,10 @@ fn plural(count: usize, word: &str) -> String {
 /// the command quietly with `exit`.
 fn write_stdout(text: &str, exit: Exit) -> anyhow::Result<Exit> {
     let mut stdout = io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => Ok(exit),
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(exit),
         Err(error) => Err(error).context("writing to stdout"),
@@ -151,7 +154,10 @@ fn check_committed(args: &PlanArgs, committed_path: &Path, rendered: &str) -> Ex
     }
 
     let committed = String::from_utf8_lossy(&committed);
-    eprint!("{}", diff_summary(&committed, rendered, committed_path, &args.spec));
+    eprint!(
+        "{}",
+        diff_summary(&committed, rendered, committed_path, &args.spec)
+    );
     eprintln!("fix: {fix}");
     Exit::Failed
 }

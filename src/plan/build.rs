@@ -434,7 +434,10 @@ fn describe_deferred(plan: &Plan) -> Vec<DeferredValue> {
     for container in &plan.containers {
         container.argv.iter().for_each(&mut note);
         container.env.iter().for_each(|var| note(&var.value));
-        container.mounts.iter().for_each(|mount| note(&mount.source));
+        container
+            .mounts
+            .iter()
+            .for_each(|mount| note(&mount.source));
         container.labels.values().for_each(&mut note);
     }
 

@@ -56,9 +56,7 @@ impl Plan {
         }
         let expected = hash_unsealed(&unsealed);
 
-        let label_matches = |value: Option<&super::Value>| {
-            matches!(value, Some(super::Value::Literal(text)) if *text == expected)
-        };
+        let label_matches = |value: Option<&super::Value>| matches!(value, Some(super::Value::Literal(text)) if *text == expected);
         self.hash == expected
             && label_matches(self.network.labels.get(labels::PLAN_HASH))
             && self

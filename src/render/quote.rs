@@ -66,15 +66,24 @@ mod tests {
     #[test]
     fn plain_words_stay_unquoted() {
         assert_eq!(quote_for_review("--epochs"), "--epochs");
-        assert_eq!(quote_for_review("/opt/trainc/train.py"), "/opt/trainc/train.py");
+        assert_eq!(
+            quote_for_review("/opt/trainc/train.py"),
+            "/opt/trainc/train.py"
+        );
         assert_eq!(quote_for_review("--nnodes=4"), "--nnodes=4");
     }
 
     #[test]
     fn shell_syntax_round_trips_through_shlex() {
-        for text in ["a b", "it's", "$(id)", "`id`", "", "\"q\"", "EOF", "a=b c", "~user", "*"] {
+        for text in [
+            "a b", "it's", "$(id)", "`id`", "", "\"q\"", "EOF", "a=b c", "~user", "*",
+        ] {
             let quoted = quote_for_review(text);
-            assert_eq!(shlex::split(&quoted), Some(vec![text.to_string()]), "{quoted}");
+            assert_eq!(
+                shlex::split(&quoted),
+                Some(vec![text.to_string()]),
+                "{quoted}"
+            );
         }
     }
 

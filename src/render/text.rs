@@ -116,7 +116,11 @@ impl PlanView {
             network: NetworkView {
                 name: plan.network.name.clone(),
                 driver: plan.network.driver,
-                dns: if plan.network.dns_enabled { "on" } else { "off" },
+                dns: if plan.network.dns_enabled {
+                    "on"
+                } else {
+                    "off"
+                },
                 labels: label_lines(&plan.network.labels),
             },
             workspace: WorkspaceView {

@@ -107,7 +107,11 @@ pub fn command_job() -> Job {
     job.nodes = 2;
     job.trainer = Trainer {
         entry: TrainerEntry::Command {
-            argv: vec!["python3".to_string(), "-m".to_string(), "pkg.train".to_string()],
+            argv: vec![
+                "python3".to_string(),
+                "-m".to_string(),
+                "pkg.train".to_string(),
+            ],
         },
         args: vec!["--fast".to_string()],
         packages: Vec::new(),
