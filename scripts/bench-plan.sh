@@ -5,8 +5,10 @@
 # Usage: scripts/bench-plan.sh [TRAINC_BINARY]
 #
 # Builds target/release/trainc first unless TRAINC_BINARY is given.
-# Prints hyperfine's summary per case and writes its JSON results to
-# target/bench-plan/. Needs hyperfine (apt-get install hyperfine).
+# Prints hyperfine's summary per case, then the medians, and writes the
+# JSON results to target/bench-plan/. Needs hyperfine 1.13 or later
+# (apt-get install hyperfine) and python3. Paths must not contain spaces,
+# because --shell=none splits the command on whitespace.
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,13 +44,28 @@ done
 
 for nodes in 4 64 1024; do
     spec=$specs/bench-$nodes.kdl
+    # --shell=none runs trainc directly, which hyperfine cannot do with a
+    # shell in between for commands under 5 ms; output goes to /dev/null.
     hyperfine \
-        --warmup 3 \
-        --min-runs 20 \
+        --shell=none \
+        --warmup 5 \
+        --min-runs 50 \
         --style basic \
         --export-json "$output/plan-$nodes.json" \
-        --command-name "plan text, $nodes nodes" "'$binary' plan '$spec' > /dev/null" \
-        --command-name "plan json, $nodes nodes" "'$binary' plan --format json '$spec' > /dev/null"
+        --command-name "plan text, $nodes nodes" "$binary plan $spec" \
+        --command-name "plan json, $nodes nodes" "$binary plan --format json $spec"
 done
 
-echo "hyperfine results: $output/plan-*.json"
+# The targets are stated as medians, which hyperfine's summary lacks.
+echo
+echo "medians (ms):"
+python3 - "$output" <<'PYTHON'
+import json
+import pathlib
+import sys
+
+for nodes in (4, 64, 1024):
+    results = json.loads((pathlib.Path(sys.argv[1]) / f"plan-{nodes}.json").read_text())
+    for result in results["results"]:
+        print(f"  {result['command']:<24} median {result['median'] * 1000:7.2f}  min {result['min'] * 1000:7.2f}  runs {len(result['times'])}")
+PYTHON

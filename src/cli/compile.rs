@@ -13,8 +13,8 @@ use super::exit::Exit;
 use crate::diagnostics::Report;
 use crate::{plan, render, validate};
 
-/// Diff lines shown when `plan --check` finds a difference; the rest is
-/// counted, since the fix command rewrites the whole file anyway.
+/// Maximum diff lines shown when `plan --check` finds a difference. The
+/// rest are only counted, because the fix command rewrites the whole file.
 const MAX_DIFF_LINES: usize = 60;
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<Exit> {
@@ -205,7 +205,7 @@ fn diff_summary(committed: &str, rendered: &str, committed_path: &Path, spec: &P
     summary
 }
 
-/// The command that rewrites the committed plan, with its paths quoted for
+/// Builds the command that rewrites the committed plan, with its paths quoted for
 /// a POSIX shell.
 fn fix_command(args: &PlanArgs, committed_path: &Path) -> String {
     let quote = |path: &Path| {

@@ -164,7 +164,7 @@ fn planned_file(path: String, content: Vec<u8>, mode: u32) -> PlannedFile {
     }
 }
 
-/// The path of the user's script inside each node: its file name under
+/// Returns the path of the user's script inside each node: its file name under
 /// [`FILES_DIR`]. A script named like one of trainc's own files gets a
 /// `user-` prefix so that it cannot replace the entrypoint.
 fn script_target(spec_path: &str) -> String {
@@ -179,8 +179,8 @@ fn script_target(spec_path: &str) -> String {
     }
 }
 
-/// A pip requirements file: the index options first, then one package per
-/// line.
+/// Formats a pip requirements file: the index options first, then one
+/// package per line.
 fn requirements_text(packages: &[String], index_urls: &[String]) -> String {
     let mut text = String::new();
     for (position, url) in index_urls.iter().enumerate() {
@@ -205,7 +205,7 @@ fn node_name(job: &Job, rank: u32) -> String {
     format!("{}-node-{rank}", job.name)
 }
 
-/// The rendezvous master's address as seen from the node of `rank`, with
+/// Returns the rendezvous master's address as seen from the node of `rank`, with
 /// `prefix` and `suffix` around it.
 fn master_address(job: &Job, rank: u32, prefix: &str, suffix: &str) -> Value {
     let uses_rank0_ip = rank > 0 && job.rendezvous.master_addr == MasterAddrMode::Ip;
@@ -280,8 +280,8 @@ fn container_argv(job: &Job, rank: u32) -> Vec<Value> {
     argv
 }
 
-/// The node's environment, sorted by name. Names that trainc sets replace
-/// the user's; validation rejects most such collisions before this point.
+/// Builds the node's environment, sorted by name. Names that trainc sets
+/// replace the user's, although validation rejects most such collisions.
 fn container_env(job: &Job, rank: u32) -> Vec<EnvVar> {
     let mut env: BTreeMap<String, Value> = job
         .env
@@ -377,8 +377,8 @@ fn container_mounts(job: &Job) -> Vec<MountPlan> {
     std::iter::once(workspace).chain(user_mounts).collect()
 }
 
-/// The user's labels, then trainc's, which win on a shared key; validation
-/// rejects user keys under trainc's prefixes.
+/// Builds a container's labels: the user's, then trainc's, which win on a
+/// shared key. Validation rejects user keys under trainc's prefixes.
 fn container_labels(job: &Job, rank: u32, network_name: &str) -> BTreeMap<String, Value> {
     let mut labels: BTreeMap<String, Value> = job
         .labels

@@ -36,16 +36,17 @@ fn format_digest(digest: &[u8]) -> String {
 pub(crate) fn hash_unsealed(plan: &Plan) -> String {
     debug_assert!(plan.hash.is_empty(), "the plan is already sealed");
 
-    let json = serde_json::to_vec(plan).expect("a plan always serializes to JSON");
     let mut hasher = Sha256::new();
     hasher.update(PLAN_FORMAT.as_bytes());
     hasher.update(b"\n");
-    hasher.update(&json);
+    // Streaming into the hasher avoids holding the whole JSON, which is
+    // megabytes for a thousand nodes.
+    serde_json::to_writer(&mut hasher, plan).expect("a plan always serializes to JSON");
     format_digest(&hasher.finalize())
 }
 
 impl Plan {
-    /// Recomputes the hash from the plan's content and tells whether it
+    /// Recomputes the hash from the plan's content and returns whether it
     /// matches `hash` and every `trainc/plan-hash` label.
     pub fn verify_hash(&self) -> bool {
         let mut unsealed = self.clone();

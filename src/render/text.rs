@@ -24,7 +24,7 @@ pub fn render_text(plan: &Plan) -> String {
         .expect("the built-in plan template renders every plan view")
 }
 
-/// The template environment, compiled once per process.
+/// Returns the template environment, compiled once per process.
 fn environment() -> &'static Environment<'static> {
     static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
     ENVIRONMENT.get_or_init(|| {
@@ -223,8 +223,8 @@ impl ContainerView {
     }
 }
 
-/// A value as a reviewer reads it: literals shell-quoted, every other kind
-/// in its marked form, with secrets redacted.
+/// Formats a value for review: literals shell-quoted, every other kind in
+/// its marked form, and secrets redacted.
 fn review_value(value: &Value) -> String {
     match value {
         Value::Literal(text) => quote_for_review(text).into_owned(),
@@ -294,7 +294,7 @@ fn format_bytes(bytes: u64) -> String {
     }
 }
 
-/// The serialized name of a unit enum variant, such as `IfNotPresent` or
+/// Returns the serialized name of a unit enum variant, such as `IfNotPresent` or
 /// `ip`, so the text uses the same spelling as the spec and the JSON.
 fn serde_plain_name<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {

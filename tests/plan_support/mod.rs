@@ -10,7 +10,7 @@ use trainc::job::*;
 /// A secret that must never appear in any rendering.
 pub const SECRET_VALUE: &str = "hunter2-do-not-print";
 
-/// A job that uses every feature a plan can show: a script with args,
+/// Builds a job that uses every feature a plan can show: a script with args,
 /// packages with two index URLs, literal, secret and host env, binds and
 /// volumes, resources, labels and four nodes.
 pub fn full_job() -> Job {
@@ -100,7 +100,7 @@ pub fn full_job() -> Job {
     }
 }
 
-/// A two-node job that runs a command without torchrun.
+/// Builds a two-node job that runs a command without torchrun.
 pub fn command_job() -> Job {
     let mut job = full_job();
     job.name = "busy".to_string();
