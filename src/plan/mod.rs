@@ -6,3 +6,8 @@ pub mod labels;
 mod types;
 
 pub use types::*;
+
+/// TODO: stub of the plan branch's builder, replaced by its merge.
+pub fn build(_job: &crate::job::Job) -> Plan {
+    todo!("plan::build lands with the plan branch")
+}
