@@ -5,6 +5,8 @@
 
 pub mod bollard_engine;
 pub mod discover;
+#[cfg(test)]
+pub mod fake;
 
 use std::collections::BTreeMap;
 use std::pin::Pin;

@@ -435,3 +435,301 @@ async fn auto_remove<E: Engine>(
     removal.merge(delete::remove_job(engine, objects).await);
     removal
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::fake::{FakeEngine, FAKE_ADDRESS};
+    use crate::engine::ContainerState;
+    use crate::exec::test_plan::{self, IMAGE};
+    use crate::plan::Value;
+
+    const DETACH: ApplyOptions = ApplyOptions {
+        detach: true,
+        replace: false,
+    };
+
+    fn engine_with_image() -> FakeEngine {
+        let engine = FakeEngine::new();
+        engine.add_image(IMAGE);
+        engine
+    }
+
+    fn creations(engine: &FakeEngine) -> Vec<String> {
+        engine
+            .calls()
+            .into_iter()
+            .filter(|call| call.starts_with("create_") || call.starts_with("start_"))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn apply_starts_rank0_before_the_others() {
+        let engine = engine_with_image();
+        let plan = test_plan::plan("order", 3, "sha256:a");
+
+        let outcome = apply(&engine, &plan, DETACH).await.unwrap();
+
+        assert_eq!(outcome, Outcome::Detached);
+        let calls = creations(&engine);
+        assert_eq!(
+            calls[..3],
+            [
+                "create_network order-net",
+                "create_container order-node-0",
+                "start_container order-node-0"
+            ]
+        );
+        let rank0_start = calls
+            .iter()
+            .position(|call| call == "start_container order-node-0")
+            .unwrap();
+        let others_create = calls
+            .iter()
+            .position(|call| call == "create_container order-node-1")
+            .unwrap();
+        assert!(rank0_start < others_create);
+        assert_eq!(calls.len(), 7);
+    }
+
+    #[tokio::test]
+    async fn apply_gives_other_nodes_rank0_address() {
+        let engine = engine_with_image();
+        let plan = test_plan::plan("address", 2, "sha256:a");
+
+        apply(&engine, &plan, DETACH).await.unwrap();
+
+        let rank1 = engine.spec("address-node-1").unwrap();
+        assert_eq!(
+            rank1.env,
+            [("MASTER_ADDR".to_string(), FAKE_ADDRESS.to_string())]
+        );
+        let rank0 = engine.spec("address-node-0").unwrap();
+        assert_eq!(
+            rank0.env,
+            [("MASTER_ADDR".to_string(), "address-node-0".to_string())]
+        );
+    }
+
+    #[tokio::test]
+    async fn apply_places_files_before_start() {
+        let engine = engine_with_image();
+        let plan = test_plan::plan("files", 1, "sha256:a");
+
+        apply(&engine, &plan, DETACH).await.unwrap();
+
+        let calls = engine.calls();
+        let put = calls
+            .iter()
+            .position(|call| call == "put_archive files-node-0 /opt/trainc")
+            .unwrap();
+        let start = calls
+            .iter()
+            .position(|call| call == "start_container files-node-0")
+            .unwrap();
+        assert!(put < start);
+        assert_eq!(engine.archives("files-node-0").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn apply_resolves_workspace_mount_and_label() {
+        let data_dir = test_plan::use_test_data_dir();
+        let engine = engine_with_image();
+        let plan = test_plan::plan("workspace", 1, "sha256:a");
+
+        apply(&engine, &plan, DETACH).await.unwrap();
+
+        let expected = data_dir.join("jobs/workspace");
+        assert!(expected.is_dir());
+        let spec = engine.spec("workspace-node-0").unwrap();
+        assert_eq!(spec.mounts[0].source, expected.display().to_string());
+    }
+
+    #[tokio::test]
+    async fn failed_create_undoes_everything() {
+        let engine = engine_with_image();
+        engine.fail("create_container undo-node-2", "no space left");
+        let plan = test_plan::plan("undo", 3, "sha256:a");
+
+        let error = apply(&engine, &plan, DETACH).await.unwrap_err();
+
+        let message = format!("{error:#}");
+        assert!(
+            message.contains("creating container `undo-node-2`: no space left"),
+            "{message}"
+        );
+        assert!(
+            message.contains("removed container undo-node-0"),
+            "{message}"
+        );
+        assert!(message.contains("network undo-net"), "{message}");
+        assert!(engine.container_names().is_empty());
+        assert!(engine.network_names().is_empty());
+    }
+
+    #[tokio::test]
+    async fn undo_reports_clean_up_failures() {
+        let engine = engine_with_image();
+        engine.fail("start_container cleanup-node-0", "runtime error");
+        engine.fail("remove_network cleanup-net", "network busy");
+        let plan = test_plan::plan("cleanup", 2, "sha256:a");
+
+        let error = apply(&engine, &plan, DETACH).await.unwrap_err();
+
+        let message = format!("{error:#}");
+        assert!(
+            message.contains("starting container `cleanup-node-0`"),
+            "{message}"
+        );
+        assert!(
+            message.contains("could not remove: network cleanup-net (network busy)"),
+            "{message}"
+        );
+    }
+
+    #[tokio::test]
+    async fn never_with_missing_image_creates_nothing() {
+        let engine = FakeEngine::new();
+        let mut plan = test_plan::plan("never", 2, "sha256:a");
+        plan.engine.pull_policy = PullPolicy::Never;
+
+        let error = apply(&engine, &plan, DETACH).await.unwrap_err();
+
+        assert!(error.downcast_ref::<InputError>().is_some());
+        assert!(error.to_string().contains(IMAGE));
+        assert!(error.to_string().contains("scripts/build-images.sh"));
+        assert!(creations(&engine).is_empty());
+    }
+
+    #[tokio::test]
+    async fn missing_localhost_image_is_never_pulled() {
+        let engine = FakeEngine::new();
+        let plan = test_plan::plan("nopull", 1, "sha256:a");
+
+        let error = apply(&engine, &plan, DETACH).await.unwrap_err();
+
+        assert!(error.downcast_ref::<InputError>().is_some());
+        assert!(!engine
+            .calls()
+            .iter()
+            .any(|call| call.starts_with("pull_image")));
+    }
+
+    #[tokio::test]
+    async fn missing_host_variable_creates_nothing() {
+        let engine = engine_with_image();
+        let mut plan = test_plan::plan("hostvar", 1, "sha256:a");
+        plan.containers[0].env.push(crate::plan::EnvVar {
+            name: "TOKEN".into(),
+            value: Value::FromHost {
+                var: "TRAINC_TEST_UNSET_VARIABLE".into(),
+                sensitive: true,
+            },
+        });
+
+        let error = apply(&engine, &plan, DETACH).await.unwrap_err();
+
+        assert!(error.to_string().contains("$TRAINC_TEST_UNSET_VARIABLE"));
+        assert!(creations(&engine).is_empty());
+    }
+
+    #[tokio::test]
+    async fn same_plan_hash_is_a_no_op() {
+        let engine = engine_with_image();
+        let plan = test_plan::plan("same", 2, "sha256:a");
+        apply(&engine, &plan, DETACH).await.unwrap();
+        let before = creations(&engine).len();
+
+        let outcome = apply(&engine, &plan, DETACH).await.unwrap();
+
+        assert_eq!(outcome, Outcome::Unchanged(Status::Running));
+        assert_eq!(creations(&engine).len(), before);
+    }
+
+    #[tokio::test]
+    async fn different_hash_needs_replace() {
+        let engine = engine_with_image();
+        apply(&engine, &test_plan::plan("differ", 1, "sha256:a"), DETACH)
+            .await
+            .unwrap();
+
+        let error = apply(&engine, &test_plan::plan("differ", 1, "sha256:b"), DETACH)
+            .await
+            .unwrap_err();
+
+        assert!(error.downcast_ref::<InputError>().is_some());
+        assert!(error.to_string().contains("--replace"));
+        assert!(error.to_string().contains("Running"));
+    }
+
+    #[tokio::test]
+    async fn replace_deletes_the_old_job_first() {
+        let engine = engine_with_image();
+        apply(&engine, &test_plan::plan("swap", 1, "sha256:a"), DETACH)
+            .await
+            .unwrap();
+        let options = ApplyOptions {
+            detach: true,
+            replace: true,
+        };
+
+        let outcome = apply(&engine, &test_plan::plan("swap", 1, "sha256:b"), options)
+            .await
+            .unwrap();
+
+        assert_eq!(outcome, Outcome::Detached);
+        let calls = engine.calls();
+        let removed = calls
+            .iter()
+            .position(|call| call == "remove_container swap-node-0")
+            .unwrap();
+        let recreated = calls
+            .iter()
+            .rposition(|call| call == "create_container swap-node-0")
+            .unwrap();
+        assert!(removed < recreated);
+        let spec = engine.spec("swap-node-0").unwrap();
+        assert_eq!(spec.labels[crate::plan::labels::PLAN_HASH], "sha256:b");
+    }
+
+    #[tokio::test]
+    async fn failed_node_stops_the_others_and_auto_removes() {
+        let data_dir = test_plan::use_test_data_dir();
+        let engine = engine_with_image();
+        engine.exit_code("fast-node-1", 1);
+        engine.set_logs("fast-node-1", "boom\n");
+        let plan = test_plan::plan("fast", 3, "sha256:a");
+
+        let outcome = apply(&engine, &plan, ApplyOptions::default())
+            .await
+            .unwrap();
+
+        assert_eq!(outcome, Outcome::Finished(Status::Failed));
+        let calls = engine.calls();
+        assert!(calls.contains(&"stop_container fast-node-0".to_string()));
+        assert!(calls.contains(&"stop_container fast-node-2".to_string()));
+        assert!(!calls.contains(&"stop_container fast-node-1".to_string()));
+        assert!(engine.container_names().is_empty());
+        assert!(engine.network_names().is_empty());
+        let saved =
+            std::fs::read_to_string(data_dir.join("jobs/fast/logs/fast-node-1.log")).unwrap();
+        assert_eq!(saved, "boom\n");
+        assert!(data_dir.join("jobs/fast/logs/summary.json").is_file());
+    }
+
+    #[tokio::test]
+    async fn completed_job_without_auto_remove_keeps_containers() {
+        let engine = engine_with_image();
+        let mut plan = test_plan::plan("keep", 2, "sha256:a");
+        plan.engine.auto_remove = false;
+
+        let outcome = apply(&engine, &plan, ApplyOptions::default())
+            .await
+            .unwrap();
+
+        assert_eq!(outcome, Outcome::Finished(Status::Complete));
+        assert_eq!(engine.container_names(), ["keep-node-0", "keep-node-1"]);
+        let info = engine.inspect_container("keep-node-1").await.unwrap();
+        assert_eq!(info.state, ContainerState::Exited { code: 0 });
+    }
+}

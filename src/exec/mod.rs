@@ -10,6 +10,8 @@ pub mod logs;
 pub mod output;
 pub mod resolve;
 pub mod status;
+#[cfg(test)]
+mod test_plan;
 pub mod wait;
 pub mod workspace;
 
