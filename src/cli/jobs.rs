@@ -51,13 +51,12 @@ pub fn exit_for_error(error: &anyhow::Error) -> Exit {
 /// Validates and plans a spec; `Err(exit)` after printing its problems.
 pub fn compile(spec: &Path) -> Result<Plan, Exit> {
     let checked = crate::validate::check_file(spec);
+    // Warnings show too, because apply is the last chance to see them.
+    if !checked.report.is_empty() {
+        let color = std::io::stderr().is_terminal();
+        eprint!("{}", checked.report.render_graphical(color));
+    }
     if checked.report.has_errors() {
-        eprint!(
-            "{}",
-            checked
-                .report
-                .render_graphical(std::io::stderr().is_terminal())
-        );
         return Err(Exit::Invalid);
     }
     let Some(job) = checked.job else {
