@@ -84,6 +84,40 @@ fn convert(error: BollardError, what: &str) -> EngineError {
     }
 }
 
+/// Reads of a container Podman 4.3 may report in its transient `stopped`
+/// state, 100 ms apart, before giving up.
+const TRANSIENT_STATE_RETRIES: u32 = 50;
+
+/// Whether bollard failed to parse a container state it does not know.
+/// NOTE: Podman 4.3's compatible API reports `stopped` for a container that
+/// exited but is not cleaned up yet; bollard's state enums lack it, so the
+/// whole response fails to parse until Podman moves on to `exited`.
+fn is_unknown_state(error: &BollardError) -> bool {
+    matches!(
+        error,
+        BollardError::JsonDataError { .. } | BollardError::JsonSerdeError { .. }
+    ) && error.to_string().contains("unknown variant")
+}
+
+/// Runs `call` again while it fails on an unknown container state.
+async fn retry_unknown_state<T, F, Fut>(mut call: F) -> Result<T, BollardError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, BollardError>>,
+{
+    let mut attempt = 1;
+    loop {
+        match call().await {
+            Err(error) if is_unknown_state(&error) && attempt < TRANSIENT_STATE_RETRIES => {
+                tracing::debug!(%error, attempt, "transient container state, reading again");
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 fn label_filters(labels: &[(&str, &str)]) -> HashMap<String, Vec<String>> {
     let values = labels
         .iter()
@@ -308,9 +342,7 @@ impl Engine for BollardEngine {
     }
 
     async fn inspect_container(&self, name: &str) -> EngineResult<ContainerInfo> {
-        let response = self
-            .docker
-            .inspect_container(name, None)
+        let response = retry_unknown_state(|| self.docker.inspect_container(name, None))
             .await
             .map_err(|error| convert(error, &format!("container {name}")))?;
         let state = response.state.unwrap_or_default();
@@ -353,9 +385,7 @@ impl Engine for BollardEngine {
             .all(true)
             .filters(&label_filters(labels))
             .build();
-        let summaries = self
-            .docker
-            .list_containers(Some(options))
+        let summaries = retry_unknown_state(|| self.docker.list_containers(Some(options.clone())))
             .await
             .map_err(|error| EngineError::Other(describe(&error)))?;
 

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use anyhow::Context;
 use futures_util::future::join_all;
 
-use crate::engine::{Engine, NetworkSpec};
+use crate::engine::{ContainerState, Engine, NetworkSpec};
 use crate::job::PullPolicy;
 use crate::plan::{ContainerPlan, Plan};
 
@@ -331,6 +331,15 @@ async fn read_address<E: Engine>(
         if let Some(address) = info.addresses.get(network) {
             return Ok(address.clone());
         }
+        // Podman drops the address of a stopped container. A short command
+        // job may legitimately end on rank 0 before the others start, so
+        // they get its name, which is all that is left to give.
+        if let ContainerState::Exited { code } = info.state {
+            eprintln!(
+                "{container} already exited (code {code}) before its address could be read; the other nodes get its name instead"
+            );
+            return Ok(container.to_string());
+        }
         tracing::debug!(container, network, attempt, "no address yet");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
@@ -440,7 +449,6 @@ async fn auto_remove<E: Engine>(
 mod tests {
     use super::*;
     use crate::engine::fake::{FakeEngine, FAKE_ADDRESS};
-    use crate::engine::ContainerState;
     use crate::exec::test_plan::{self, IMAGE};
     use crate::plan::Value;
 
