@@ -318,3 +318,18 @@ fn unreachable_engine_names_sockets_and_exits_3() {
     assert!(err.contains("podman system service --time=0"));
     assert!(err.contains("--host"));
 }
+
+#[tokio::test]
+async fn private_podman_service_starts_and_stops() {
+    common::require_podman();
+    let connection = trainc::engine::discover::start_private_service()
+        .await
+        .unwrap();
+    let dir = connection.service.as_ref().unwrap().dir().to_path_buf();
+    assert_eq!(connection.version.product, "podman");
+    assert!(dir.join("podman.sock").exists());
+
+    drop(connection);
+
+    assert!(!dir.exists());
+}

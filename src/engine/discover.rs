@@ -53,6 +53,13 @@ pub struct PrivateService {
     dir: PathBuf,
 }
 
+impl PrivateService {
+    /// The temp folder holding the service's socket.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
 impl Drop for PrivateService {
     fn drop(&mut self) {
         if let Err(error) = self.child.start_kill() {
@@ -230,7 +237,9 @@ fn find_on_path(program: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-async fn start_private_service() -> Result<Connection, String> {
+/// Starts `podman system service` on a socket in a private temp folder
+/// and connects to it; the service stops when the connection drops.
+pub async fn start_private_service() -> Result<Connection, String> {
     let podman = find_on_path("podman").ok_or_else(|| "no `podman` binary on PATH".to_string())?;
     let dir = std::env::temp_dir().join(format!("trainc-podman-{}", std::process::id()));
     std::fs::create_dir_all(&dir)

@@ -134,6 +134,11 @@ pub async fn apply<E: Engine>(
         .collect();
     if options.detach {
         print_detached(job, nodes.len());
+        if plan.engine.auto_remove {
+            // NOTE: auto-remove needs a running trainc to save logs and
+            // remove the job when it ends, which a detached apply is not.
+            println!("auto-remove needs a waiting apply; `trainc delete {job}` removes the job once it ends");
+        }
         return Ok(Outcome::Detached);
     }
 
