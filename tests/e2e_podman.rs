@@ -113,7 +113,7 @@ fn all_reduce_agrees_on_four_nodes() {
 }
 
 #[test]
-fn failing_node_fails_the_job_and_stops_the_rest() {
+fn failing_node_stops_the_others() {
     let scratch = Scratch::new("fail");
     let script = r#"if [ "$RANK" = 1 ]; then echo "rank 1 gives up"; exit 1; fi; trap "exit 143" TERM; sleep 300 & wait"#;
     let spec = scratch.spec(&format!(
@@ -174,7 +174,7 @@ fn never_with_missing_image_creates_nothing() {
 }
 
 #[test]
-fn reapply_is_a_no_op_and_delete_keeps_workspace() {
+fn reapply_noop_and_delete_keep_workspace() {
     let scratch = Scratch::new("again");
     let spec = scratch.spec(&format!(
         r#"job "{{job}}" {{

@@ -9,7 +9,8 @@ use std::process::Command;
 
 use common::{kdl_string, stdout, Scratch, BUSYBOX, SOCKET, TORCH};
 
-/// The SDK's virtualenv, made by scripts/setup-sdk.sh at the repository root.
+/// Returns the Python of the SDK's virtualenv, which scripts/setup-sdk.sh
+/// creates at the repository root.
 fn sdk_python() -> PathBuf {
     let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv-sdk/bin/python");
     assert!(
@@ -43,7 +44,7 @@ spec:
 ";
 
 #[test]
-fn sdk_lists_a_trainc_job_and_reads_its_logs() {
+fn sdk_lists_job_and_streams_logs() {
     let python = sdk_python();
     let scratch = Scratch::new("sdk");
     let runtimes = scratch.dir.path().join("runtimes");

@@ -84,7 +84,7 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
     }
 }
 
-/// The runtime from the engine's info endpoint, else from `podman info`.
+/// Reads the runtime from the engine's info endpoint, else from `podman info`.
 async fn oci_runtime<E: Engine>(engine: &E) -> Option<String> {
     match engine.oci_runtime().await {
         Ok(Some(runtime)) if !runtime.is_empty() => return Some(runtime),

@@ -38,7 +38,7 @@ pub fn run(command: Command) -> anyhow::Result<Exit> {
     })
 }
 
-/// The exit code of an error: 2 for bad input found before anything was
+/// Maps an error to its exit code: 2 for bad input found before anything was
 /// created, 3 for everything else (engine unreachable or failing).
 pub fn exit_for_error(error: &anyhow::Error) -> Exit {
     if error.downcast_ref::<InputError>().is_some() {

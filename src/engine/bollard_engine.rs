@@ -60,8 +60,7 @@ impl BollardEngine {
     }
 }
 
-/// A readable message from a bollard error, with the server's own words
-/// for HTTP errors.
+/// Formats a bollard error, with the server's own message for HTTP errors.
 fn describe(error: &BollardError) -> String {
     match error {
         BollardError::DockerResponseServerError {
@@ -90,8 +89,8 @@ const TRANSIENT_STATE_RETRIES: u32 = 50;
 
 /// Whether bollard failed to parse a container state it does not know.
 /// NOTE: Podman 4.3's compatible API reports `stopped` for a container that
-/// exited but is not cleaned up yet; bollard's state enums lack it, so the
-/// whole response fails to parse until Podman moves on to `exited`.
+/// exited but is not cleaned up yet. bollard's state enums lack that value,
+/// so the whole response fails to parse until Podman reports `exited`.
 fn is_unknown_state(error: &BollardError) -> bool {
     matches!(
         error,

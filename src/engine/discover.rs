@@ -2,7 +2,7 @@
 //! `--host` flag, else the spec's engine host) is the only candidate when
 //! given. Otherwise `CONTAINER_HOST`, `DOCKER_HOST`, the rootless Podman
 //! socket, the rootful Podman socket and the Docker socket are tried in
-//! that order, and when none answers a private `podman system service` is
+//! that order, and when none responds a private `podman system service` is
 //! started for the duration of the command.
 
 use std::fmt;
@@ -20,7 +20,7 @@ const DOCKER_SOCKET: &str = "unix:///var/run/docker.sock";
 /// Polls of the private service's socket, 100 ms apart, before giving up.
 const SERVICE_START_POLLS: u32 = 100;
 
-/// What the caller asked for.
+/// The caller's request: explicit hosts and the spec's engine kind.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
     /// The `--host` flag.
@@ -54,7 +54,7 @@ pub struct PrivateService {
 }
 
 impl PrivateService {
-    /// The temp folder holding the service's socket.
+    /// Returns the temp folder holding the service's socket.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -71,7 +71,7 @@ impl Drop for PrivateService {
     }
 }
 
-/// No engine answered: every socket tried, with its failure.
+/// The error when no engine responds: every socket tried, with its failure.
 #[derive(Debug)]
 pub struct NotFound {
     pub attempts: Vec<(Candidate, String)>,
@@ -82,7 +82,7 @@ impl std::error::Error for NotFound {}
 
 impl fmt::Display for NotFound {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "no container engine answered. Sockets tried:")?;
+        writeln!(f, "no container engine responded. Sockets tried:")?;
         for (candidate, reason) in &self.attempts {
             writeln!(
                 f,
@@ -114,7 +114,7 @@ impl fmt::Display for NotFound {
     }
 }
 
-/// The sockets to try, in order, without duplicates.
+/// Lists the sockets to try, in order, without duplicates.
 pub fn candidates(request: &Request) -> Vec<Candidate> {
     if let Some(url) = &request.flag_host {
         return vec![Candidate {
@@ -183,7 +183,7 @@ fn current_uid() -> u32 {
         .unwrap_or(0)
 }
 
-/// Tries every candidate and returns the first engine that answers; when
+/// Tries every candidate and returns the first engine that responds. When
 /// none does and nothing was named explicitly, starts a private Podman
 /// service.
 pub async fn connect(request: &Request) -> Result<Connection, NotFound> {
@@ -256,7 +256,7 @@ pub async fn start_private_service() -> Result<Connection, String> {
         .spawn()
         .map_err(|error| format!("running {} system service: {error}", podman.display()))?;
     let service = PrivateService { child, dir };
-    eprintln!("No engine socket answered; started a private `podman system service` at {url} for this command.");
+    eprintln!("No engine socket responded, so trainc started a private `podman system service` at {url} for this command.");
 
     let mut last_error = String::from("the socket never appeared");
     for _ in 0..SERVICE_START_POLLS {

@@ -14,7 +14,7 @@ use std::pin::Pin;
 use futures_util::Stream;
 
 /// A failed engine call. `NotFound` is separate because callers treat a
-/// missing object as a normal answer in several places.
+/// missing object as a normal result in several places.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EngineError {
     #[error("not found: {0}")]
@@ -119,11 +119,12 @@ pub struct LogOptions {
 /// (`join_all`, `select!`), so the futures need not be `Send`.
 #[allow(async_fn_in_trait)]
 pub trait Engine {
-    /// The socket URL this engine talks to, for messages.
+    /// Returns the socket URL of this engine, for messages.
     fn endpoint(&self) -> &str;
 
     async fn version(&self) -> EngineResult<EngineVersion>;
-    /// The OCI runtime the engine uses (such as `runc`), when it says.
+    /// Returns the OCI runtime the engine uses (such as `runc`), when it
+    /// reports one.
     async fn oci_runtime(&self) -> EngineResult<Option<String>>;
 
     async fn image_exists(&self, image: &str) -> EngineResult<bool>;

@@ -26,7 +26,7 @@ pub struct ApplyOptions {
     pub replace: bool,
 }
 
-/// How apply ended.
+/// The result of an apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The job ran to its end; `Complete` or `Failed` (or `Unknown` when

@@ -10,7 +10,7 @@ use crate::engine::{Engine, EngineError};
 
 use super::{find_job, workspace, JobObjects};
 
-/// What a removal did: names removed, and every failure with its error.
+/// The result of a removal: names removed, and every failure with its error.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Removal {
     pub removed: Vec<String>,
@@ -23,7 +23,7 @@ impl Removal {
         self.failures.extend(other.failures);
     }
 
-    /// One sentence per outcome, for error messages and reports.
+    /// Describes each outcome in one sentence, for error messages and reports.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         if !self.removed.is_empty() {

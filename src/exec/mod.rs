@@ -33,7 +33,7 @@ pub const FAILURE_TAIL_LINES: usize = 10;
 #[error("{0}")]
 pub struct InputError(pub String);
 
-/// What the engine holds for one job.
+/// The containers and networks of one job on the engine.
 #[derive(Debug, Clone, Default)]
 pub struct JobObjects {
     /// Sorted by rank, then name.
@@ -47,7 +47,7 @@ impl JobObjects {
     }
 }
 
-/// The rank a container carries in its `trainc/rank` label.
+/// Returns the rank in a container's `trainc/rank` label.
 pub fn rank_of(container: &ContainerInfo) -> Option<u32> {
     container.labels.get(labels::RANK)?.parse().ok()
 }

@@ -1,4 +1,4 @@
-//! What the user sees while a job runs: node output prefixed by node name,
+//! Output while a job runs: node output prefixed by node name,
 //! and progress (indicatif on a terminal, plain lines otherwise).
 
 use std::io::{IsTerminal, Write};
@@ -31,7 +31,7 @@ impl PrefixedLines {
         lines
     }
 
-    /// The unfinished last line, if any.
+    /// Returns the unfinished last line, if any.
     pub fn finish(&mut self) -> Option<String> {
         if self.pending.is_empty() {
             return None;

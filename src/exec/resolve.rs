@@ -9,15 +9,15 @@ use crate::plan::{ContainerPlan, DeferredKey, MountKind, Plan, Value};
 
 use super::InputError;
 
-/// What apply knows once it has the workspace folder and, later, rank 0's
-/// address.
+/// The values apply learns while it runs: the workspace folder, and later
+/// rank 0's address.
 #[derive(Debug, Clone)]
 pub struct Context {
     pub workspace_dir: PathBuf,
     pub rank0_ip: Option<String>,
 }
 
-/// Every host variable the plan reads, sorted.
+/// Collects every host variable the plan reads, sorted.
 pub fn host_variables(plan: &Plan) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     let mut visit = |value: &Value| {
@@ -98,7 +98,7 @@ pub fn check_bind_sources(plan: &Plan) -> Result<(), InputError> {
 }
 
 impl Context {
-    /// The text of one value.
+    /// Resolves one value to its text.
     pub fn resolve(&self, value: &Value) -> anyhow::Result<String> {
         match value {
             Value::Literal(text) => Ok(text.clone()),
@@ -124,7 +124,7 @@ impl Context {
         }
     }
 
-    /// The engine's view of one planned container.
+    /// Builds the engine's view of one planned container.
     pub fn container(
         &self,
         plan: &Plan,
@@ -186,7 +186,7 @@ impl Context {
         })
     }
 
-    /// The network's labels, resolved.
+    /// Resolves the network's labels.
     pub fn network_labels(&self, plan: &Plan) -> anyhow::Result<BTreeMap<String, String>> {
         plan.network
             .labels
@@ -196,7 +196,7 @@ impl Context {
     }
 }
 
-/// Whether any container reads rank 0's address.
+/// Returns whether any container reads rank 0's address.
 pub fn needs_rank0_ip(plan: &Plan) -> bool {
     let uses = |value: &Value| {
         matches!(

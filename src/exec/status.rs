@@ -172,7 +172,7 @@ impl JobReport {
     }
 }
 
-/// The report of one job: from the engine, else from the saved summary.
+/// Builds the report of one job from the engine, else from the saved summary.
 pub async fn job_report<E: Engine>(engine: &E, job: &str) -> anyhow::Result<Option<JobReport>> {
     let objects: JobObjects = find_job(engine, job)
         .await
@@ -183,7 +183,7 @@ pub async fn job_report<E: Engine>(engine: &E, job: &str) -> anyhow::Result<Opti
     JobReport::load_saved(job)
 }
 
-/// Every trainc job on the engine, sorted by name.
+/// Lists every trainc job on the engine, sorted by name.
 pub async fn all_jobs<E: Engine>(engine: &E) -> anyhow::Result<Vec<JobReport>> {
     let containers = engine
         .list_containers(&[(labels::MANAGED_BY, MANAGED_BY_VALUE)])

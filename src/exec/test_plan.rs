@@ -32,7 +32,7 @@ fn common_labels(job: &str, hash: &str) -> BTreeMap<String, Value> {
     ])
 }
 
-/// A plan of `nodes` busybox nodes in ip mode, with one file.
+/// Builds a plan of `nodes` busybox nodes in ip mode, with one file.
 pub fn plan(job: &str, nodes: u32, hash: &str) -> Plan {
     use_test_data_dir();
     let network = format!("{job}-net");

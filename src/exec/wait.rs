@@ -15,7 +15,7 @@ use super::output::{print_lines, PrefixedLines};
 use super::status::{JobReport, Status};
 use super::{find_job, workspace, FAILURE_TAIL_LINES, STOP_GRACE_SECONDS};
 
-/// How a followed job ended.
+/// The end of a followed job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ending {
     /// The first node that exited non-zero, with its exit code.
@@ -107,8 +107,8 @@ pub async fn stop_all<'a, E: Engine>(engine: &E, nodes: impl Iterator<Item = &'a
     join_all(stops).await;
 }
 
-/// The last lines of a node's output: from the engine, else from the log
-/// saved in the workspace.
+/// Reads the last lines of a node's output from the engine, else from the
+/// log saved in the workspace.
 pub async fn tail_lines<E: Engine>(engine: &E, node: &str, job: &str, count: usize) -> Vec<String> {
     let mut bytes = Vec::new();
     let mut stream = engine.logs(
@@ -134,7 +134,7 @@ pub async fn tail_lines<E: Engine>(engine: &E, node: &str, job: &str, count: usi
     last_lines(&bytes, count)
 }
 
-/// The log saved for `node` in the job's workspace, if any.
+/// Reads the log saved for `node` in the job's workspace, if any.
 pub fn saved_log(job: &str, node: &str) -> Option<Vec<u8>> {
     let dir = workspace::logs_dir(&workspace::job_dir(job).ok()?);
     std::fs::read(dir.join(format!("{node}.log"))).ok()
@@ -147,7 +147,7 @@ pub fn last_lines(bytes: &[u8], count: usize) -> Vec<String> {
     lines[start..].iter().map(|line| line.to_string()).collect()
 }
 
-/// The per-node summary, and each failed node's last lines.
+/// Renders the per-node summary, and each failed node's last lines.
 pub async fn render_report<E: Engine>(engine: &E, report: &JobReport) -> String {
     let mut text = report.render_text();
     for node in report

@@ -10,7 +10,7 @@ use anyhow::Context;
 pub const LOGS_DIR: &str = "logs";
 
 /// Summary of a finished job, written next to the saved logs before its
-/// containers are removed, so that `status` and `wait` can still answer.
+/// containers are removed, so that `status` and `wait` can still report it.
 pub const SUMMARY_FILE: &str = "summary.json";
 
 /// trainc's data folder: `$TRAINC_HOME`, else `$XDG_DATA_HOME/trainc`, else
@@ -31,7 +31,7 @@ fn non_empty_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|value| !value.is_empty())
 }
 
-/// The workspace folder of `job` when no plan is at hand.
+/// Returns the workspace folder of `job` when no plan is at hand.
 pub fn job_dir(job: &str) -> anyhow::Result<PathBuf> {
     Ok(data_dir()?.join("jobs").join(job))
 }

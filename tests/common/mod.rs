@@ -68,7 +68,7 @@ impl Scratch {
         output
     }
 
-    /// Container and network names Podman holds with this job's label.
+    /// Lists the containers and networks that carry this job's label.
     pub fn leftovers(&self) -> Vec<String> {
         let label = format!("label=trainer.kubeflow.org/trainjob-name={}", self.job);
         let mut found = podman(&["ps", "-a", "--filter", &label, "--format", "{{.Names}}"]);
@@ -112,7 +112,7 @@ pub fn podman(args: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// Fails the test when the Podman API does not answer on [`SOCKET`].
+/// Fails the test when the Podman API socket [`SOCKET`] is missing.
 pub fn require_podman() {
     let path = SOCKET.trim_start_matches("unix://");
     assert!(
