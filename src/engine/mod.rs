@@ -66,8 +66,9 @@ pub struct MountSpec {
     pub read_only: bool,
 }
 
-/// A container to create, with every value already resolved.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A container to create, with every value already resolved. Its `Debug`
+/// form shows env names only, because env values may be secrets.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ContainerSpec {
     pub name: String,
     pub hostname: String,
@@ -83,6 +84,21 @@ pub struct ContainerSpec {
     pub memory_bytes: Option<u64>,
     pub shm_size_bytes: Option<u64>,
     pub gpus: u32,
+}
+
+impl std::fmt::Debug for ContainerSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let env_names: Vec<&str> = self.env.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("ContainerSpec")
+            .field("name", &self.name)
+            .field("image", &self.image)
+            .field("argv_len", &self.argv.len())
+            .field("env_names", &env_names)
+            .field("labels", &self.labels)
+            .field("network", &self.network)
+            .field("mounts", &self.mounts)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,4 +166,33 @@ pub trait Engine {
     /// Waits until the container stops, and returns its exit code.
     async fn wait_container(&self, name: &str) -> EngineResult<i64>;
     fn logs<'a>(&'a self, name: &'a str, options: LogOptions) -> LogStream<'a>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn container_spec_debug_hides_env_values() {
+        let spec = ContainerSpec {
+            name: "job-node-0".into(),
+            hostname: "job-node-0".into(),
+            image: "image".into(),
+            argv: Vec::new(),
+            env: vec![("TOKEN".into(), "hunter2".into())],
+            labels: BTreeMap::new(),
+            working_dir: "/workspace".into(),
+            network: "job-net".into(),
+            mounts: Vec::new(),
+            nano_cpus: None,
+            memory_bytes: None,
+            shm_size_bytes: None,
+            gpus: 0,
+        };
+
+        let text = format!("{spec:?}");
+
+        assert!(text.contains("TOKEN"));
+        assert!(!text.contains("hunter2"));
+    }
 }

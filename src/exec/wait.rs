@@ -81,7 +81,17 @@ async fn wait_all<E: Engine>(
     };
 
     while let Some((node, result)) = pending.next().await {
-        let code = result.with_context(|| format!("waiting for container `{node}`"))?;
+        let code = match result {
+            Ok(code) => code,
+            Err(error) => {
+                // The log streams end only when every node stops, so stop
+                // them rather than follow a job that can no longer be waited on.
+                stop_all(engine, nodes.iter()).await;
+                return Err(
+                    anyhow::Error::new(error).context(format!("waiting for container `{node}`"))
+                );
+            }
+        };
         tracing::debug!(node = %node, code, "node exited");
         if code == 0 || ending.first_failure.is_some() {
             continue;
