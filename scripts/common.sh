@@ -73,14 +73,12 @@ podman_socket_path() {
     printf '%s' "${socket#unix://}"
 }
 
-# Exports the socket for trainc (whose engine discovery reads
-# CONTAINER_HOST), for the tests and for the podman CLI.
+# Exports TRAINC_SOCKET as the unix:// URL of the socket that
+# setup-podman.sh serves.
 export_podman_socket() {
-    local url
-    url="unix://$(podman_socket_path)"
-    export TRAINC_SOCKET=$url
-    export CONTAINER_HOST=$url
-    say "TRAINC_SOCKET=$url CONTAINER_HOST=$url"
+    TRAINC_SOCKET="unix://$(podman_socket_path)"
+    export TRAINC_SOCKET
+    say "TRAINC_SOCKET=$TRAINC_SOCKET"
 }
 
 phase_names=()
