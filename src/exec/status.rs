@@ -274,3 +274,31 @@ mod tests {
         assert_eq!(job_status(&[Complete], Some(2)), Unknown);
     }
 }
+
+#[cfg(test)]
+mod saved_summary_tests {
+    use super::*;
+    use crate::engine::fake::FakeEngine;
+    use crate::exec::apply::{apply, ApplyOptions};
+    use crate::exec::test_plan::{self, IMAGE};
+
+    #[tokio::test]
+    async fn removed_job_reports_saved_summary() {
+        let engine = FakeEngine::new();
+        engine.add_image(IMAGE);
+        engine.exit_code("gone-node-1", 2);
+        apply(
+            &engine,
+            &test_plan::plan("gone", 2, "sha256:a"),
+            ApplyOptions::default(),
+        )
+        .await
+        .unwrap();
+
+        let report = job_report(&engine, "gone").await.unwrap().unwrap();
+
+        assert!(report.removed);
+        assert_eq!(report.status, Status::Failed);
+        assert_eq!(report.nodes[1].exit_code, Some(2));
+    }
+}
