@@ -2,12 +2,10 @@
 //! [`Plan`]. A pure function of the job: no clock, no randomness, no host
 //! paths, no engine.
 
+mod build;
+mod hash;
 pub mod labels;
 mod types;
 
+pub use build::{build, ENTRYPOINT_PATH, ENTRYPOINT_SCRIPT};
 pub use types::*;
-
-/// TODO: stub of the plan branch's builder, replaced by its merge.
-pub fn build(_job: &crate::job::Job) -> Plan {
-    todo!("plan::build lands with the plan branch")
-}
