@@ -6,7 +6,6 @@
 # files under TRAINC_DIR, never as part of this text.
 set -u
 
-# trainc never sets TRAINC_DIR; it lets tests run this script on a host.
 trainc_dir="${TRAINC_DIR:-/opt/trainc}"
 requirements="$trainc_dir/requirements.txt"
 
