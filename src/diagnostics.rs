@@ -72,7 +72,7 @@ macro_rules! codes {
             /// Every code, in declaration order.
             pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
 
-            /// The code's text, such as `trainc::unknown-node`.
+            /// Returns the code's text, such as `trainc::unknown-node`.
             pub fn as_str(self) -> &'static str {
                 match self {
                     $(Code::$variant => concat!("trainc::", $text),)*
@@ -150,12 +150,12 @@ pub struct Diagnostic {
     pub code: Code,
     pub severity: Severity,
     pub message: String,
-    /// Where in the spec text; `None` for problems with the file as a whole,
-    /// such as a read failure.
+    /// Byte range in the spec text; `None` for problems with the file as a
+    /// whole, such as a read failure.
     pub span: Option<Span>,
     /// Text shown under the span.
     pub label: Option<String>,
-    /// What to do about it.
+    /// The fix to suggest.
     pub help: Option<String>,
 }
 
@@ -283,7 +283,7 @@ impl Report {
         out
     }
 
-    /// A line such as `job.kdl: 2 errors, 1 warning`.
+    /// Formats a line such as `job.kdl: 2 errors, 1 warning`.
     pub fn summary(&self) -> String {
         fn plural(count: usize, word: &str) -> String {
             if count == 1 {
@@ -300,7 +300,7 @@ impl Report {
         )
     }
 
-    /// The versioned JSON document described by
+    /// Builds the versioned JSON document described by
     /// `schemas/diagnostics.schema.json`. Lines and columns count from 1;
     /// columns count characters, offsets and lengths count bytes.
     pub fn to_json(&self) -> Value {
@@ -337,7 +337,7 @@ impl Report {
         })
     }
 
-    /// The 1-based line and character column of a byte offset.
+    /// Converts a byte offset to a 1-based line and character column.
     fn line_column(&self, offset: usize) -> (usize, usize) {
         let mut offset = offset.min(self.source.len());
         while !self.source.is_char_boundary(offset) {
