@@ -24,6 +24,16 @@ for arg in "$@"; do
 done
 
 [ "$(id -u)" -eq 0 ] || die "debootstrap needs root; run with sudo"
+
+# Two runs at once would both build and import under the same candidate
+# tag. A second run waits here, then finds the images and skips them.
+lock_dir=/run/lock
+[ -d "$lock_dir" ] || lock_dir=/tmp
+exec 9>"$lock_dir/trainc-build-images.lock"
+if ! flock -n 9; then
+    say "another build-images.sh run is in progress; waiting for it to finish"
+    flock 9
+fi
 command -v podman >/dev/null || die "podman is missing; run scripts/setup-podman.sh first"
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 torch_image=localhost/trainc/torch:2.6-cpu
@@ -94,6 +104,7 @@ build_torch() {
         "$site/distributed/rendezvous.py" \
         "$site/distributed/elastic/rendezvous/static_tcp_rendezvous.py" \
         "$site/distributed/elastic/rendezvous/c10d_rendezvous_backend.py" \
+        "$site/distributed/elastic/rendezvous/dynamic_rendezvous.py" \
         "$site/distributed/elastic/utils/distributed.py"
 
     # pip refuses to install into Debian's Python without this; containers
@@ -116,14 +127,14 @@ import torch, torch.distributed as dist
 dist.init_process_group("gloo")
 t = torch.tensor([dist.get_rank() + 1.0])
 dist.all_reduce(t)
-print(f"rank {dist.get_rank()} sum {t.item():.0f}")
+print(f"rank {dist.get_rank()} sum {t.item():.0f}", flush=True)
 dist.destroy_process_group()
 PY
 torchrun --standalone --nproc-per-node=2 /tmp/check.py' 2>&1); then
         die "torchrun check failed inside $torch_image.candidate (kept for inspection; remove it with 'podman rmi $torch_image.candidate'):
 $out"
     fi
-    [ "$(grep -c 'sum 3' <<<"$out")" -eq 2 ] || die "torchrun check printed an unexpected result:
+    [ "$(grep -o 'sum 3' <<<"$out" | wc -l)" -eq 2 ] || die "torchrun check printed an unexpected result:
 $out"
     podman tag "$torch_image.candidate" "$torch_image"
     podman rmi "$torch_image.candidate" >/dev/null
