@@ -136,6 +136,7 @@ codes! {
     MutableImageTag => "mutable-image-tag", Warning;
     InsecureIndexUrl => "insecure-index-url", Warning;
     SecretLikeEnv => "secret-like-env", Warning;
+    LargeNodeCount => "large-node-count", Warning;
 }
 
 impl fmt::Display for Code {

@@ -19,6 +19,11 @@ use super::values;
 /// Container names are DNS labels, at most 63 characters.
 const MAX_NAME_LENGTH: usize = 63;
 
+/// Containers that fit on a network with a /24 subnet, which is what
+/// `podman network create` assigns by default: 254 host addresses, less the
+/// gateway's.
+const MAX_NODES_PER_SUBNET: u32 = 253;
+
 const JOB_SINGLETONS: [&str; 11] = [
     "description",
     "runtime",
@@ -100,6 +105,24 @@ pub(crate) fn read_job(ctx: &mut Ctx, node: &Node, spec_dir: &Path) -> Option<Jo
         .unwrap_or(1);
     if let Some(name) = &name {
         check_job_name(ctx, name, node_count);
+    }
+    if let Some(nodes) = nodes
+        .as_ref()
+        .filter(|n| n.value > i128::from(MAX_NODES_PER_SUBNET))
+    {
+        ctx.push(
+            Diagnostic::new(
+                Code::LargeNodeCount,
+                format!(
+                    "{} nodes do not fit on a job network with Podman's default /24 subnet, which holds {MAX_NODES_PER_SUBNET} containers",
+                    nodes.value
+                ),
+            )
+            .with_span(nodes.span, "more nodes than one subnet holds")
+            .with_help(format!(
+                "use at most {MAX_NODES_PER_SUBNET} nodes, or an engine whose new networks get larger subnets"
+            )),
+        );
     }
 
     let procs_per_node = match &procs {
