@@ -249,10 +249,10 @@ fn check_job_name(ctx: &mut Ctx, name: &Spanned<String>, nodes: u32) {
     }
 }
 
-fn check_image_tag(ctx: &mut Ctx, image: &str, span: Span, what: &str) {
+fn check_image_tag(ctx: &mut Ctx, image: &str, span: Span, subject: &str) {
     if let Some(reason) = values::mutable_image_reason(image) {
         ctx.push(
-            Diagnostic::new(Code::MutableImageTag, format!("{what} `{image}` may change over time: {reason}"))
+            Diagnostic::new(Code::MutableImageTag, format!("{subject} `{image}` may change over time: {reason}"))
                 .with_span(span, "mutable image reference")
                 .with_help("pin a version tag such as `:2.6-cpu`, or a digest `@sha256:…`, so that runs repeat"),
         );
@@ -639,12 +639,12 @@ fn read_mounts(ctx: &mut Ctx, block: &super::reader::Block<'_>, spec_dir: &Path)
         let is_bind = node.name.value == "mount";
         let args = ctx.shape(node, 2, Some(2), &["read-only"], false);
         let source = args.first().and_then(|entry| {
-            let what = if is_bind {
+            let role = if is_bind {
                 "the mount source"
             } else {
                 "the volume name"
             };
-            ctx.string(entry, what)
+            ctx.string(entry, role)
         });
         let target = args
             .get(1)

@@ -124,20 +124,19 @@ impl Ctx {
         let args: Vec<&Entry> = node.args().collect();
 
         if args.len() < min {
-            let what = if min == 1 {
+            let expected = if min == 1 {
                 "a value".to_string()
             } else {
                 format!("{min} values")
             };
+            let message = match args.len() {
+                0 => format!("`{name}` needs {expected}"),
+                found => format!("`{name}` needs {expected}, found {found}"),
+            };
             self.push(
-                Diagnostic::new(
-                    Code::MissingValue,
-                    format!("`{name}` needs {what}, found {}", args.len()),
-                )
-                .with_span(node.name.span, "missing value")
-                .with_help(format!(
-                    "write `{name}` followed by {what}; docs/spec.md lists them"
-                )),
+                Diagnostic::new(Code::MissingValue, message)
+                    .with_span(node.name.span, "missing value")
+                    .with_help(format!("write `{name}` followed by {expected}")),
             );
         }
         if let Some(max) = max {
@@ -304,7 +303,7 @@ impl Ctx {
         min: i128,
         max: i128,
         code: Code,
-        what: &str,
+        setting: &str,
     ) -> Option<Spanned<i128>> {
         if (min..=max).contains(&value.value) {
             return Some(value);
@@ -317,10 +316,10 @@ impl Ctx {
         self.push(
             Diagnostic::new(
                 code,
-                format!("{what} must be {expected}, found {}", value.value),
+                format!("{setting} must be {expected}, found {}", value.value),
             )
             .with_span(value.span, "out of range")
-            .with_help(format!("set {what} to a whole number {expected}")),
+            .with_help(format!("set {setting} to a whole number {expected}")),
         );
         None
     }
@@ -330,7 +329,7 @@ impl Ctx {
         &mut self,
         code: Code,
         value: &Spanned<String>,
-        what: &str,
+        kind: &str,
         allowed: &[&str],
     ) {
         let close = allowed
@@ -343,8 +342,8 @@ impl Ctx {
             None => format!("use one of {}", quoted_list(allowed)),
         };
         self.push(
-            Diagnostic::new(code, format!("invalid {what} `{}`", value.value))
-                .with_span(value.span, format!("not a valid {what}"))
+            Diagnostic::new(code, format!("invalid {kind} `{}`", value.value))
+                .with_span(value.span, format!("not a valid {kind}"))
                 .with_help(help),
         );
     }
