@@ -248,8 +248,9 @@ impl Report {
             .count()
     }
 
-    /// Renders every diagnostic with miette's graphical handler, then a
-    /// summary line. `color` false gives plain text, for tests and pipes.
+    /// Renders every diagnostic with miette's graphical handler, separated by
+    /// blank lines, and no summary, which [`Report::summary`] gives.
+    /// `color` false gives plain text, for tests and pipes.
     pub fn render_graphical(&self, color: bool) -> String {
         let theme = if color {
             GraphicalTheme::unicode()
@@ -276,11 +277,6 @@ impl Report {
                 out.push_str(&format!("{}: {}\n", diagnostic.code, diagnostic.message));
             }
         }
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&self.summary());
-        out.push('\n');
         out
     }
 
