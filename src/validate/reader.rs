@@ -76,8 +76,8 @@ impl Ctx {
                 self.unknown_node(child, &format!("in `{}`", parent.name.value), &known);
                 continue;
             }
-            let first = nodes.iter().find(|n: &&&Node| n.name.value == name);
-            if first.is_some() && singletons.contains(&name) {
+            let repeated = nodes.iter().any(|n: &&Node| n.name.value == name);
+            if repeated && singletons.contains(&name) {
                 self.push(
                     Diagnostic::new(
                         Code::DuplicateNode,
