@@ -308,8 +308,6 @@ fn container_env(job: &Job, rank: u32) -> Vec<EnvVar> {
         Value::Literal(job.procs_per_node.to_string()),
     );
     set("PET_NODE_RANK", Value::Literal(rank.to_string()));
-    // NOTE: validation does not reject TRAINC_JOB or TRAINC_WAIT_FOR_MASTER
-    // in the spec's env, so a user value for them is replaced here silently.
     set("TRAINC_JOB", Value::literal(&job.name));
 
     if uses_torchrun(job) {

@@ -24,6 +24,11 @@ const MAX_NAME_LENGTH: usize = 63;
 /// gateway's.
 const MAX_NODES_PER_SUBNET: u32 = 253;
 
+/// Upper bound on `nodes`, far above what one host runs. It turns a typo
+/// such as an extra digit into an error before planning allocates one
+/// container per node.
+const MAX_NODES: i128 = 10_000;
+
 const JOB_SINGLETONS: [&str; 11] = [
     "description",
     "runtime",
@@ -55,7 +60,7 @@ pub(crate) fn read_job(ctx: &mut Ctx, node: &Node, spec_dir: &Path) -> Option<Jo
     let nodes = block
         .get("nodes")
         .and_then(|n| ctx.single_integer(n))
-        .and_then(|v| ctx.ranged(v, 1, i128::from(u32::MAX), Code::InvalidCount, "`nodes`"));
+        .and_then(|v| ctx.ranged(v, 1, MAX_NODES, Code::InvalidCount, "`nodes`"));
     let procs = block
         .get("procs-per-node")
         .and_then(|n| ctx.single_integer(n))
@@ -515,6 +520,11 @@ fn read_env(ctx: &mut Ctx, node: &Node) -> BTreeMap<String, EnvSource> {
                     "`{}` would be read by torchrun as one of its options",
                     name.value
                 )
+            } else if name.value.starts_with("TRAINC_") {
+                format!(
+                    "`{}` is in the TRAINC_* namespace, which trainc's entrypoint reads",
+                    name.value
+                )
             } else {
                 format!(
                     "`{}` is set by trainc for torchrun and cannot be overridden",
@@ -525,7 +535,7 @@ fn read_env(ctx: &mut Ctx, node: &Node) -> BTreeMap<String, EnvSource> {
                 Diagnostic::new(Code::ReservedEnvName, message)
                     .with_span(name.span, "reserved name")
                     .with_help(format!(
-                        "rename the variable; trainc sets {}, and torchrun reads every PET_* variable as an option",
+                        "rename the variable; trainc sets {} and TRAINC_*, and torchrun reads every PET_* variable as an option",
                         values::INJECTED_ENV.join(", ")
                     )),
             );

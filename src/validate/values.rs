@@ -176,9 +176,10 @@ pub(crate) const INJECTED_ENV: [&str; 6] = [
 ];
 
 /// Whether trainc or torchrun sets `name` itself. torchrun reads every
-/// `PET_*` variable as one of its options.
+/// `PET_*` variable as one of its options, and the entrypoint reads
+/// `TRAINC_*` ones.
 pub(crate) fn is_injected_env(name: &str) -> bool {
-    INJECTED_ENV.contains(&name) || name.starts_with("PET_")
+    INJECTED_ENV.contains(&name) || name.starts_with("PET_") || name.starts_with("TRAINC_")
 }
 
 /// Whether an environment variable name suggests a credential.
@@ -339,6 +340,7 @@ mod tests {
         assert!(!is_env_name("1X"));
         assert!(!is_env_name("A-B"));
         assert!(is_injected_env("PET_NNODES"));
+        assert!(is_injected_env("TRAINC_WAIT_FOR_MASTER"));
         assert!(is_injected_env("RANK"));
         assert!(!is_injected_env("RANKING"));
     }
