@@ -16,7 +16,8 @@
 #
 # Environment:
 #   TRAINC_SOCKET  Podman API socket, a path or unix:// URL
-#                  (default: /run/podman/podman.sock)
+#                  (default: /run/podman/podman.sock). NOTE: the end-to-end
+#                  tests use /run/podman/podman.sock whatever this says.
 #   DEBIAN_MIRROR, PIP_INDEX_URL, PIP_FIND_LINKS, PYTHON: passed to the
 #                  set-up scripts
 set -euo pipefail
@@ -35,7 +36,7 @@ TRAINC_SOCKET=$(podman_socket_path)
 export TRAINC_SOCKET
 run_phase "scripts/setup-podman.sh" scripts/setup-podman.sh
 export_podman_socket
-# The end-to-end tests pass the socket to trainc with --host. Unit tests of
+# The end-to-end tests pass the rootful socket to trainc with --host. Unit tests of
 # engine discovery read CONTAINER_HOST and DOCKER_HOST, so values from the
 # caller's shell must not reach them.
 unset CONTAINER_HOST DOCKER_HOST
