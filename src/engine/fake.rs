@@ -127,15 +127,6 @@ impl Engine for FakeEngine {
         "unix:///fake.sock"
     }
 
-    async fn version(&self) -> EngineResult<EngineVersion> {
-        self.record("version".into())?;
-        Ok(EngineVersion {
-            version: "4.3.1".into(),
-            api_version: "1.41".into(),
-            product: "podman".into(),
-        })
-    }
-
     async fn oci_runtime(&self) -> EngineResult<Option<String>> {
         Ok(Some("runc".into()))
     }
