@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use super::{
-    ContainerInfo, ContainerSpec, ContainerState, Engine, EngineError, EngineResult, EngineVersion,
-    LogOptions, LogStream, NetworkInfo, NetworkSpec,
+    ContainerInfo, ContainerSpec, ContainerState, Engine, EngineError, EngineResult, LogOptions,
+    LogStream, NetworkInfo, NetworkSpec,
 };
 
 /// The address every started container gets on its network.
