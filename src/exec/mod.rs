@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod archive;
 pub mod delete;
+mod interrupt;
 pub mod logs;
 pub mod output;
 pub mod resolve;
