@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::job::EngineKind;
 
 use super::bollard_engine::BollardEngine;
-use super::{Engine, EngineVersion};
+use super::EngineVersion;
 
 const ROOTFUL_PODMAN_SOCKET: &str = "unix:///run/podman/podman.sock";
 const DOCKER_SOCKET: &str = "unix:///var/run/docker.sock";
@@ -223,11 +223,9 @@ pub async fn connect(request: &Request) -> Result<Connection, NotFound> {
 }
 
 async fn try_connect(url: &str) -> Result<(BollardEngine, EngineVersion), String> {
-    let engine = BollardEngine::connect(url)
+    BollardEngine::connect(url)
         .await
-        .map_err(|error| error.to_string())?;
-    let version = engine.version().await.map_err(|error| error.to_string())?;
-    Ok((engine, version))
+        .map_err(|error| error.to_string())
 }
 
 fn find_on_path(program: &str) -> Option<PathBuf> {
