@@ -109,6 +109,9 @@ class Podman:
         _check_owned(name)
         self._request("DELETE", f"/networks/{urllib.parse.quote(name)}", {"force": "true"}, ok=(200, 204, 404))
 
+    def networks(self):
+        return self._request("GET", "/networks/json") or []
+
     def network_exists(self, name):
         try:
             self._request("GET", f"/networks/{urllib.parse.quote(name)}/json")
