@@ -71,18 +71,26 @@ def measure_sdk(settings, nodes, rep):
 
 
 def run_sdk_child(args, folder, limit):
-    """Run bench/sdk_job.py and return the JSON object it prints last."""
+    """Run bench/sdk_job.py and return the JSON object it prints last.
+
+    Adds ``process_seconds``: the child's whole wall time, with interpreter
+    start, imports and client set-up, which the SDK's own timer leaves out.
+    """
     with open(folder / "sdk.log", "wb") as log:
+        started = time.monotonic()
         try:
             completed = subprocess.run(args, stdout=subprocess.PIPE, stderr=log, timeout=limit)
         except subprocess.TimeoutExpired as error:
             raise RunFailed(f"SDK job ran longer than {limit:.0f} s; see {folder / 'sdk.log'}") from error
+        process_seconds = time.monotonic() - started
     if completed.returncode != 0:
         raise RunFailed(f"SDK job exited {completed.returncode}: {common.tail(folder / 'sdk.log')}")
     lines = completed.stdout.decode(errors="replace").strip().splitlines()
     if not lines:
         raise RunFailed(f"SDK job printed no result; see {folder / 'sdk.log'}")
-    return json.loads(lines[-1])
+    outcome = json.loads(lines[-1])
+    outcome["process_seconds"] = process_seconds
+    return outcome
 
 
 def measure_cli(settings, nodes, rep):
@@ -107,6 +115,7 @@ def run(settings):
     """Measure every side at every node count and return the section of results.json."""
     samples = {side: {str(n): [] for n in settings.startup_nodes} for side in SIDES}
     returned = {side: {str(n): [] for n in settings.startup_nodes} for side in SIDES}
+    sdk_process = {str(n): [] for n in settings.startup_nodes}
     errors = {side: {str(n): [] for n in settings.startup_nodes} for side in SIDES}
 
     for nodes in settings.startup_nodes:
@@ -122,6 +131,8 @@ def run(settings):
                     continue
                 samples[side][key].append(outcome["seconds"])
                 returned[side][key].append(outcome["returned_seconds"])
+                if "process_seconds" in outcome:
+                    sdk_process[key].append(outcome["process_seconds"])
                 print(f"  start-up {side:6} {nodes:2} nodes rep {rep}: {outcome['seconds']:.3f} s")
 
     section = {"nodes": settings.startup_nodes, "sides": {}}
@@ -135,6 +146,8 @@ def run(settings):
             }
             for key in samples[side]
         }
+    for key, samples_of_size in sdk_process.items():
+        section["sides"]["sdk"][key]["process"] = common.summarize(samples_of_size)
     section["ratios"] = {
         key: {
             "trainc_over_sdk": common.ratio(section["sides"]["trainc"][key]["median"], section["sides"]["sdk"][key]["median"]),
