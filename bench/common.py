@@ -15,7 +15,8 @@ TORCH_IMAGE = "localhost/trainc/torch:2.6-cpu"
 RUNTIME_NAME = "torch-distributed"
 
 # Every job, container and network the benchmark creates is named
-# `bench-<kind>-...`; start-up clean-up removes leftovers of these kinds only.
+# `bench-<kind>-...`, and the clean-up before a run removes leftovers of
+# these kinds only.
 JOB_KINDS = ("trainc", "sdk", "cli", "e2e-trainc", "e2e-sdk", "mem")
 OWN_JOB = re.compile(r"^bench-(?:%s)-" % "|".join(re.escape(kind) for kind in JOB_KINDS))
 
@@ -27,7 +28,7 @@ JOB_LIMIT = 600.0
 
 @dataclasses.dataclass
 class Settings:
-    """What one benchmark run uses: tools, engine, scratch folder and repetitions."""
+    """Settings of one benchmark run: tools, engine, scratch folder and repetitions."""
 
     repo: Path
     trainc: Path
@@ -47,7 +48,7 @@ class Settings:
 
 
 class RunFailed(RuntimeError):
-    """One measured run did not reach its end state; the message says why."""
+    """Error raised when one measured run does not reach its end state."""
 
 
 def job_name(kind, nodes, rep):
@@ -55,7 +56,7 @@ def job_name(kind, nodes, rep):
 
 
 def run_command(args, log_path, limit, env=None):
-    """Run a command with stdout and stderr in ``log_path``; return its wall time in seconds.
+    """Run a command with stdout and stderr in ``log_path`` and return its wall time in seconds.
 
     Raises RunFailed when it exits non-zero or runs longer than ``limit`` seconds.
     """
@@ -133,9 +134,9 @@ def kdl_string(text):
 def remove_trainc_job(settings, job, log_path):
     """Delete a trainc job with `trainc delete --purge`, then force-remove anything left.
 
-    The second step keeps later runs clean when trainc's delete fails; its
-    error is returned (not raised) so that it is reported but does not
-    discard the measurement.
+    The second step keeps later runs clean when trainc's delete fails. The
+    delete error is returned, not raised, so it is reported without
+    discarding the measurement.
     """
     problem = None
     try:

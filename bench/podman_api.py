@@ -109,6 +109,13 @@ class Podman:
         _check_owned(name)
         self._request("DELETE", f"/networks/{urllib.parse.quote(name)}", {"force": "true"}, ok=(200, 204, 404))
 
+    def image_exists(self, name):
+        try:
+            self._request("GET", f"/images/{urllib.parse.quote(name, safe='')}/exists", ok=(204,))
+        except PodmanError:
+            return False
+        return True
+
     def networks(self):
         return self._request("GET", "/networks/json") or []
 

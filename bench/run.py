@@ -1,7 +1,7 @@
 """Side-by-side benchmarks of trainc, the Kubeflow SDK 0.5.0 and the Podman CLI.
 
-scripts/bench.sh is the documented way to run this; it prepares the SDK
-virtualenv and the release build first. This driver measures, prints a
+Run it through scripts/bench.sh, which prepares the SDK virtualenv and the
+release build first. This driver measures, prints a
 Markdown table, writes target/bench/results.json and, after a run of every
 section, rewrites the results section of docs/benchmarks.md.
 """
@@ -106,6 +106,9 @@ def check_tools(settings, sections):
             settings.engine.version()
         except common.podman_api.PodmanError as error:
             problems.append(f"Podman API not reachable: {error}; start it with scripts/setup-podman.sh")
+            return problems
+        if not settings.engine.image_exists(common.TORCH_IMAGE):
+            problems.append(f"image {common.TORCH_IMAGE} not found on {settings.socket}; build it with scripts/build-images.sh")
     return problems
 
 
@@ -227,7 +230,11 @@ def main(argv):
         print(f"bench: specs and logs kept in {scratch}")
     else:
         shutil.rmtree(scratch, ignore_errors=True)
-    return 130 if interrupted else (1 if has_failures else 0)
+    if interrupted:
+        return 130
+    if has_failures:
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

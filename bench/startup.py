@@ -4,7 +4,7 @@ Three sides start N sleeping nodes on the torch image:
   trainc  `trainc apply --detach SPEC`, timed from process start, then the
           engine is polled until every node runs.
   sdk     the Kubeflow SDK's TrainerClient.train() with its Podman backend,
-          timed inside a child process from just before train(); its nodes
+          timed inside a child process from just before train(). Its nodes
           run torchrun on a function that sleeps.
   cli     a sequential shell loop: `podman network create`, then
           `podman run -d` once per node, timed from process start.

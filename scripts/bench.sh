@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the side-by-side benchmarks of trainc, the Kubeflow SDK 0.5.0 and the
-# Podman CLI: start-up overhead for 1 to 16 nodes, the SDK guide's 2-node
-# example end to end, `trainc plan` for 4 to 1024 nodes, and the peak memory
-# of `trainc apply` for 16 nodes. Prints a Markdown table, writes
+# Podman CLI. They measure start-up overhead for 1 to 16 nodes, the SDK
+# guide's 2-node example end to end, `trainc plan` for 4 to 1024 nodes, and
+# the peak memory of `trainc apply` for 16 nodes. Prints a Markdown table, writes
 # target/bench/results.json and, after a full run, rewrites the results
 # section of docs/benchmarks.md.
 #
@@ -29,8 +29,8 @@ for arg in "$@"; do
     fi
 done
 
-# The SDK side runs in its own virtualenv; scripts/setup-sdk.sh creates it
-# when the repository has that script.
+# The SDK side runs in its own virtualenv, which scripts/setup-sdk.sh
+# creates when the repository has that script.
 if [ -x scripts/setup-sdk.sh ] || [ -f scripts/setup-sdk.sh ]; then
     bash scripts/setup-sdk.sh
 elif ! .venv-sdk/bin/python -c 'import kubeflow.trainer' 2>/dev/null; then
