@@ -24,6 +24,16 @@ for arg in "$@"; do
 done
 
 [ "$(id -u)" -eq 0 ] || die "debootstrap needs root; run with sudo"
+
+# Two runs at once would both build and import under the same candidate
+# tag. A second run waits here, then finds the images and skips them.
+lock_dir=/run/lock
+[ -d "$lock_dir" ] || lock_dir=/tmp
+exec 9>"$lock_dir/trainc-build-images.lock"
+if ! flock -n 9; then
+    say "another build-images.sh run is in progress; waiting for it to finish"
+    flock 9
+fi
 command -v podman >/dev/null || die "podman is missing; run scripts/setup-podman.sh first"
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 torch_image=localhost/trainc/torch:2.6-cpu

@@ -4,8 +4,8 @@
 # current state first and reports only what it changed.
 #
 # Environment:
-#   TRAINC_SOCKET  socket path for the API service started here
-#                  (default: /run/podman/podman.sock as root,
+#   TRAINC_SOCKET  socket for the API service started here, a path or a
+#                  unix:// URL (default: /run/podman/podman.sock as root,
 #                  $XDG_RUNTIME_DIR/podman/podman.sock otherwise)
 set -euo pipefail
 
@@ -24,6 +24,7 @@ else
     conf_dir=${XDG_CONFIG_HOME:-$HOME/.config}/containers
 fi
 socket=${TRAINC_SOCKET:-$default_socket}
+socket=${socket#unix://}
 
 # 1. Packages. iptables is needed by netavark for every container on a
 #    network; runc replaces crun, which fails on cgroup v1 hybrid hosts.

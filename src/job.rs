@@ -65,10 +65,16 @@ pub enum TrainerEntry {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EnvSource {
-    Literal { value: String, sensitive: bool },
+    Literal {
+        value: String,
+        sensitive: bool,
+    },
     /// Read from the host's environment during apply, never during planning,
     /// so that the plan does not depend on the shell it was made in.
-    FromHost { var: String, sensitive: bool },
+    FromHost {
+        var: String,
+        sensitive: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

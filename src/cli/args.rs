@@ -6,7 +6,11 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "trainc", version, about = "Compile training-job specs into plans and run them on Podman")]
+#[command(
+    name = "trainc",
+    version,
+    about = "Compile training-job specs into plans and run them on Podman"
+)]
 pub struct Cli {
     /// Show debug logs (-v) or trace logs (-vv) on stderr.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -160,17 +164,23 @@ pub struct DoctorArgs {
 /// Parses `90`, `90s`, `10m`, `2h` or `500ms` into a duration.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
-    let number: u64 = digits
-        .parse()
-        .map_err(|_| format!("invalid duration '{text}': expected a number with a unit such as 90s, 10m or 1h"))?;
+    let number: u64 = digits.parse().map_err(|_| {
+        format!("invalid duration '{text}': expected a number with a unit such as 90s, 10m or 1h")
+    })?;
     let duration = match unit {
         "" | "s" => Duration::from_secs(number),
         "ms" => Duration::from_millis(number),
         "m" => Duration::from_secs(number * 60),
         "h" => Duration::from_secs(number * 3600),
-        _ => return Err(format!("invalid duration unit '{unit}' in '{text}': use ms, s, m or h")),
+        _ => {
+            return Err(format!(
+                "invalid duration unit '{unit}' in '{text}': use ms, s, m or h"
+            ))
+        }
     };
     Ok(duration)
 }

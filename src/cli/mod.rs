@@ -3,6 +3,7 @@
 
 mod args;
 mod compile;
+mod doctor;
 mod exit;
 mod jobs;
 
@@ -29,7 +30,7 @@ pub fn main() -> ExitCode {
         Ok(exit) => exit.code(),
         Err(error) => {
             eprintln!("error: {error:#}");
-            Exit::EngineError.code()
+            jobs::exit_for_error(&error).code()
         }
     }
 }

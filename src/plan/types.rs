@@ -197,7 +197,10 @@ pub enum Value {
     /// A sensitive value from the spec, known now but never shown.
     Secret(Secret),
     /// Read from the host's environment during apply.
-    FromHost { var: String, sensitive: bool },
+    FromHost {
+        var: String,
+        sensitive: bool,
+    },
     /// Known only during apply; the final text is `prefix + value + suffix`.
     Deferred {
         key: DeferredKey,

@@ -1,0 +1,140 @@
+//! `trainc delete`, and the removal of a job's containers and network that
+//! apply's undo, replace and auto-remove share.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use futures_util::future::join_all;
+
+use crate::engine::{Engine, EngineError};
+
+use super::{find_job, workspace, JobObjects};
+
+/// The result of a removal: names removed, and every failure with its error.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Removal {
+    pub removed: Vec<String>,
+    pub failures: Vec<String>,
+}
+
+impl Removal {
+    pub fn merge(&mut self, other: Removal) {
+        self.removed.extend(other.removed);
+        self.failures.extend(other.failures);
+    }
+
+    /// Describes each outcome in one sentence, for error messages and reports.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.removed.is_empty() {
+            parts.push(format!("removed {}", self.removed.join(", ")));
+        }
+        if !self.failures.is_empty() {
+            parts.push(format!("could not remove: {}", self.failures.join("; ")));
+        }
+        if parts.is_empty() {
+            parts.push("nothing to remove".to_string());
+        }
+        parts.join("; ")
+    }
+}
+
+/// Removes containers (concurrently), then networks. Best effort: a
+/// failure is recorded and the rest still goes. A container or network
+/// already gone counts as removed.
+pub async fn remove<E: Engine>(engine: &E, containers: &[String], networks: &[String]) -> Removal {
+    let mut removal = Removal::default();
+    let results = join_all(
+        containers
+            .iter()
+            .map(|name| async move { (name, engine.remove_container(name).await) }),
+    )
+    .await;
+    for (name, result) in results {
+        record(&mut removal, &format!("container {name}"), result);
+    }
+    for name in networks {
+        let result = engine.remove_network(name).await;
+        record(&mut removal, &format!("network {name}"), result);
+    }
+    removal
+}
+
+fn record(removal: &mut Removal, what: &str, result: Result<(), EngineError>) {
+    match result {
+        Ok(()) | Err(EngineError::NotFound(_)) => removal.removed.push(what.to_string()),
+        Err(error) => {
+            tracing::error!(%error, object = what, "clean-up failed");
+            removal.failures.push(format!("{what} ({error})"));
+        }
+    }
+}
+
+/// Removes everything the engine holds for a job.
+pub async fn remove_job<E: Engine>(engine: &E, objects: &JobObjects) -> Removal {
+    let containers: Vec<String> = objects
+        .containers
+        .iter()
+        .map(|container| container.name.clone())
+        .collect();
+    let networks: Vec<String> = objects
+        .networks
+        .iter()
+        .map(|network| network.name.clone())
+        .collect();
+    remove(engine, &containers, &networks).await
+}
+
+#[derive(Debug)]
+pub struct DeleteReport {
+    pub removal: Removal,
+    pub workspace: PathBuf,
+    pub workspace_existed: bool,
+    pub purged: bool,
+}
+
+impl DeleteReport {
+    pub fn render_text(&self, job: &str) -> String {
+        let mut text = format!("job {job}: {}\n", self.removal.describe());
+        let folder = self.workspace.display();
+        text.push_str(&match (self.workspace_existed, self.purged) {
+            (true, true) => format!("deleted the workspace {folder}\n"),
+            (true, false) => format!("kept the workspace {folder} (delete it with --purge)\n"),
+            (false, _) => format!("no workspace at {folder}\n"),
+        });
+        text
+    }
+}
+
+/// `trainc delete JOB [--purge]`. Errors when the job has nothing left at
+/// all, or when a removal fails.
+pub async fn delete<E: Engine>(engine: &E, job: &str, purge: bool) -> anyhow::Result<DeleteReport> {
+    let objects = find_job(engine, job)
+        .await
+        .with_context(|| format!("listing the containers and network of job `{job}`"))?;
+    // The default location, not the network's workdir label, so that
+    // --purge can only ever delete a folder under trainc's data folder.
+    let workspace_dir = workspace::job_dir(job)?;
+    let workspace_existed = workspace_dir.exists();
+    if objects.is_empty() && !workspace_existed {
+        anyhow::bail!(
+            "job `{job}` not found: no trainc containers or network carry that name and it has no workspace; `trainc list` shows the jobs"
+        );
+    }
+
+    let removal = remove_job(engine, &objects).await;
+    if !removal.failures.is_empty() {
+        anyhow::bail!("deleting job `{job}`: {}", removal.describe());
+    }
+
+    if purge && workspace_existed {
+        std::fs::remove_dir_all(&workspace_dir)
+            .with_context(|| format!("deleting the workspace {}", workspace_dir.display()))?;
+    }
+    Ok(DeleteReport {
+        removal,
+        workspace: workspace_dir,
+        workspace_existed,
+        purged: purge && workspace_existed,
+    })
+}
