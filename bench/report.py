@@ -21,7 +21,7 @@ def evaluate_targets(results):
     plan = results.get("plan")
     if plan:
         for nodes, limit in (("4", 5.0), ("1024", 100.0)):
-            figures = plan["sizes"].get(nodes, {})
+            figures = plan["sizes"].get(nodes, {}).get("text", {})
             targets.append(_verdict(f"plan at {nodes} nodes, median", f"at most {limit:.0f} ms", figures.get("median_ms"), limit, "ms"))
 
     memory = results.get("memory")
@@ -116,20 +116,24 @@ def _plan_table(section):
     if not section:
         return []
     lines = [
-        f"### `trainc plan` ({section['tool']}, release build)",
+        f"### `trainc plan` ({section['tool']}, release build, measured by {section['source']})",
         "",
-        "| nodes | median ms | mean ± σ ms | min ms | max ms | runs | plan bytes |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| nodes | format | median ms | mean ± σ ms | min ms | max ms | runs | text plan bytes |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for nodes in section["nodes"]:
         figures = section["sizes"].get(str(nodes), {})
-        if "median_ms" not in figures:
-            lines.append(f"| {nodes} | failed | | | | | |")
+        if "text" not in figures:
+            lines.append(f"| {nodes} | | failed | | | | | |")
             continue
-        lines.append(
-            f"| {nodes} | {figures['median_ms']:.2f} | {figures['mean_ms']:.2f} ± {figures['stddev_ms']:.2f} "
-            f"| {figures['min_ms']:.2f} | {figures['max_ms']:.2f} | {figures['runs']} | {figures['plan_bytes'] or '–'} |"
-        )
+        for plan_format in ("text", "json"):
+            if plan_format not in figures:
+                continue
+            timing = figures[plan_format]
+            lines.append(
+                f"| {nodes} | {plan_format} | {timing['median_ms']:.2f} | {timing['mean_ms']:.2f} ± {timing['stddev_ms']:.2f} "
+                f"| {timing['min_ms']:.2f} | {timing['max_ms']:.2f} | {timing['runs']} | {figures['plan_bytes'] or '–'} |"
+            )
     return lines + [""]
 
 
