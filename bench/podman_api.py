@@ -67,6 +67,22 @@ class Podman:
     def version(self):
         return self._request("GET", "/version")
 
+    def time_request(self, path, repetitions):
+        """Return the median wall time in milliseconds of ``GET path`` (an absolute API path)."""
+        durations = []
+        for _ in range(repetitions):
+            connection = _UnixConnection(self._path, self._timeout)
+            started = time.monotonic()
+            try:
+                connection.request("GET", path)
+                connection.getresponse().read()
+            except OSError as error:
+                raise PodmanError(f"GET {path} on {self.url} failed: {error}") from error
+            finally:
+                connection.close()
+            durations.append((time.monotonic() - started) * 1000)
+        return sorted(durations)[len(durations) // 2]
+
     def containers(self, label):
         """Return every container (running or not) that carries ``label``."""
         filters = json.dumps({"label": [label]})

@@ -49,6 +49,13 @@ def markdown(results):
         f"Load average (1, 5, 15 min) at start {_load(results['load']['start'])}, at end {_load(results['load']['end'])}.",
         "",
     ]
+    calls = results.get("engine_calls")
+    if calls:
+        lines += [
+            f"Podman API round trips before the run (median of 5): `GET /_ping` {calls['ping_ms']:.1f} ms, "
+            f"`GET /version` {calls['version_ms']:.1f} ms.",
+            "",
+        ]
     lines += _startup_table(results.get("startup"))
     lines += _e2e_table(results.get("e2e"))
     lines += _plan_table(results.get("plan"))

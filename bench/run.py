@@ -153,6 +153,15 @@ def describe_machine(settings):
     return machine
 
 
+def time_engine_calls(settings):
+    """Time the API calls that clients make before any work, for explaining fixed start-up costs."""
+    engine = settings.engine
+    return {
+        "ping_ms": engine.time_request("/_ping", 5),
+        "version_ms": engine.time_request("/version", 5),
+    }
+
+
 def write_docs(path, section_text):
     text = path.read_text()
     start, end = text.find(RESULTS_START), text.find(RESULTS_END)
@@ -198,6 +207,8 @@ def main(argv):
         removed = common.remove_leftovers(settings)
         if removed:
             print(f"bench: removed leftovers of an earlier run: {', '.join(removed)}")
+        if args.sections != ["plan"]:
+            results["engine_calls"] = time_engine_calls(settings)
         for section in args.sections:
             print(f"bench: {section}")
             results[section] = RUNNERS[section](settings)
