@@ -72,7 +72,7 @@ macro_rules! codes {
             /// Every code, in declaration order.
             pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
 
-            /// The code's text, such as `trainc::unknown-node`.
+            /// Returns the code's text, such as `trainc::unknown-node`.
             pub fn as_str(self) -> &'static str {
                 match self {
                     $(Code::$variant => concat!("trainc::", $text),)*
@@ -136,6 +136,7 @@ codes! {
     MutableImageTag => "mutable-image-tag", Warning;
     InsecureIndexUrl => "insecure-index-url", Warning;
     SecretLikeEnv => "secret-like-env", Warning;
+    LargeNodeCount => "large-node-count", Warning;
 }
 
 impl fmt::Display for Code {
@@ -150,12 +151,12 @@ pub struct Diagnostic {
     pub code: Code,
     pub severity: Severity,
     pub message: String,
-    /// Where in the spec text; `None` for problems with the file as a whole,
-    /// such as a read failure.
+    /// Byte range in the spec text; `None` for problems with the file as a
+    /// whole, such as a read failure.
     pub span: Option<Span>,
     /// Text shown under the span.
     pub label: Option<String>,
-    /// What to do about it.
+    /// The fix to suggest.
     pub help: Option<String>,
 }
 
@@ -247,8 +248,9 @@ impl Report {
             .count()
     }
 
-    /// Renders every diagnostic with miette's graphical handler, then a
-    /// summary line. `color` false gives plain text, for tests and pipes.
+    /// Renders every diagnostic with miette's graphical handler, separated by
+    /// blank lines, and no summary, which [`Report::summary`] gives.
+    /// `color` false gives plain text, for tests and pipes.
     pub fn render_graphical(&self, color: bool) -> String {
         let theme = if color {
             GraphicalTheme::unicode()
@@ -275,15 +277,10 @@ impl Report {
                 out.push_str(&format!("{}: {}\n", diagnostic.code, diagnostic.message));
             }
         }
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&self.summary());
-        out.push('\n');
         out
     }
 
-    /// A line such as `job.kdl: 2 errors, 1 warning`.
+    /// Formats a line such as `job.kdl: 2 errors, 1 warning`.
     pub fn summary(&self) -> String {
         fn plural(count: usize, word: &str) -> String {
             if count == 1 {
@@ -300,7 +297,7 @@ impl Report {
         )
     }
 
-    /// The versioned JSON document described by
+    /// Builds the versioned JSON document described by
     /// `schemas/diagnostics.schema.json`. Lines and columns count from 1;
     /// columns count characters, offsets and lengths count bytes.
     pub fn to_json(&self) -> Value {
@@ -337,7 +334,7 @@ impl Report {
         })
     }
 
-    /// The 1-based line and character column of a byte offset.
+    /// Converts a byte offset to a 1-based line and character column.
     fn line_column(&self, offset: usize) -> (usize, usize) {
         let mut offset = offset.min(self.source.len());
         while !self.source.is_char_boundary(offset) {

@@ -51,7 +51,7 @@ pub enum Value {
 }
 
 impl Value {
-    /// The KDL type name, for messages such as "expected a string, found an
+    /// Returns the KDL type name, for messages such as "expected a string, found an
     /// integer".
     pub fn kind(&self) -> &'static str {
         match self {
@@ -97,7 +97,8 @@ impl Node {
         self.entries.iter().filter(|e| e.name.is_some())
     }
 
-    /// The last property named `key`, as KDL gives the last one precedence.
+    /// Returns the last property named `key`, because KDL gives the last one
+    /// precedence.
     pub fn prop(&self, key: &str) -> Option<&Entry> {
         self.props()
             .filter(|e| e.name.as_ref().is_some_and(|n| n.value == key))

@@ -10,8 +10,8 @@ use crate::job::Runtime;
 /// The runtime a spec uses when it names none, as in the Kubeflow SDK.
 pub const DEFAULT_RUNTIME: &str = "torch-distributed";
 
-/// The image of the built-in runtime. It is built locally, because no
-/// registry is reachable from where trainc runs.
+/// The image of the built-in runtime, which `scripts/build-images.sh` builds
+/// locally rather than pulling it from a registry.
 pub const DEFAULT_IMAGE: &str = "localhost/trainc/torch:2.6-cpu";
 
 /// Label that names a runtime's framework, such as `torch`.
@@ -20,7 +20,7 @@ const FRAMEWORK_LABEL: &str = "trainer.kubeflow.org/framework";
 /// The replicated job and container that carry a runtime's node image.
 const NODE_NAME: &str = "node";
 
-/// The runtimes trainc knows without any file.
+/// Returns the runtimes available without any runtime file.
 pub fn builtin() -> Vec<Runtime> {
     vec![Runtime {
         name: DEFAULT_RUNTIME.to_string(),
@@ -33,7 +33,7 @@ pub fn builtin() -> Vec<Runtime> {
 
 /// Reads the runtimes in one YAML file, which may hold several documents.
 /// `source` is how the file is named in the job (relative to the spec
-/// folder). Errors say which document failed and why.
+/// folder). An error names the failing document and the reason.
 pub fn read_file(path: &Path, source: &str) -> Result<Vec<Runtime>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;

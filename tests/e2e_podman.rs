@@ -147,6 +147,13 @@ fn failing_node_stops_the_others() {
         .join("logs")
         .join(format!("{}-node-1.log", scratch.job))
         .is_file());
+
+    let saved_logs = scratch.trainc(&["logs", &scratch.job, "--node", "1"]);
+    assert_eq!(saved_logs.status.code(), Some(0));
+    assert_eq!(stdout(&saved_logs), "rank 1 gives up\n");
+    let status = scratch.trainc(&["status", &scratch.job]);
+    let removed = format!("job {}: Failed (containers removed", scratch.job);
+    assert!(stdout(&status).contains(&removed));
 }
 
 #[test]

@@ -53,6 +53,7 @@ impl Sandbox {
 
     /// Runs the entrypoint under `shell` with `argv` after it, with
     /// TRAINC_DIR pointing at the sandbox and the given extra environment.
+    /// trainc never sets TRAINC_DIR in a plan, so nodes use /opt/trainc.
     fn run(&self, shell: &[&str], argv: &[&str], env: &[(&str, &str)]) -> Output {
         let mut command = Command::new(shell[0]);
         command

@@ -1,5 +1,5 @@
-//! Feeds arbitrary text to `check_source`, which must never panic, and
-//! renders the report both ways, as the CLI does.
+//! Feeds arbitrary text to `check_source`, which must never panic, renders
+//! the report both ways, and plans and renders every job that passes.
 
 #![no_main]
 
@@ -20,5 +20,13 @@ fuzz_target!(|data: &[u8]| {
     let _ = checked.report.to_json();
     assert_eq!(checked.job.is_some(), !checked.report.has_errors());
 
-    // TODO: also build a plan from `checked.job` once plan building is on main.
+    // NOTE: jobs above the large-node-count threshold are not planned here,
+    // because a plan grows with the node count and validation sets no upper
+    // bound, so a fuzzed `nodes 4000000000` would only exhaust memory.
+    if let Some(job) = checked.job.as_ref().filter(|job| job.nodes <= 253) {
+        let plan = trainc::plan::build(job);
+        assert_eq!(plan.containers.len(), job.nodes as usize);
+        let _ = trainc::render::render_text(&plan);
+        let _ = trainc::render::render_json(&plan);
+    }
 });

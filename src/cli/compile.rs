@@ -29,9 +29,10 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<Exit> {
             return write_stdout(&json, exit_for(valid));
         }
         OutputFormat::Text => {
+            // The report ends with its own counts, so an invalid spec needs
+            // no further line.
             print_report(report);
             if !valid {
-                eprintln!("{}: invalid ({})", args.spec.display(), counts(report));
                 return Ok(Exit::Invalid);
             }
         }
@@ -52,7 +53,7 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<Exit> {
         Some(job) if !checked.report.has_errors() => job,
         _ => {
             eprintln!(
-                "{}: invalid ({}); no plan was made",
+                "{}: invalid ({}), so no plan was made; fix the errors above and run trainc plan again",
                 args.spec.display(),
                 counts(&checked.report)
             );
@@ -235,10 +236,23 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         // The temporary file may not exist; the original error matters.
         let _ = fs::remove_file(&temporary);
     }
-    result.with_context(|| format!("writing the plan to {}", path.display()))
+    result.with_context(|| {
+        format!(
+            "writing the plan to {} failed; check that its folder exists and is writable",
+            path.display()
+        )
+    })
 }
 
 fn temporary_sibling(path: &Path) -> anyhow::Result<PathBuf> {
+    // Path::file_name ignores a trailing slash, so check for a folder first.
+    if path.is_dir() || path.as_os_str().to_string_lossy().ends_with('/') {
+        anyhow::bail!(
+            "invalid --out path {}: it is a folder; give a file path such as {}",
+            path.display(),
+            path.join("plan.txt").display()
+        );
+    }
     let file_name = path.file_name().with_context(|| {
         format!(
             "invalid --out path {}: it names no file; give a file path such as plan.txt",
@@ -282,6 +296,15 @@ mod tests {
             fix_command(&args, Path::new("plans/job.json")),
             "trainc plan 'my job.kdl' --format json --out plans/job.json"
         );
+    }
+
+    #[test]
+    fn atomic_write_rejects_folder() {
+        let folder = std::env::temp_dir();
+
+        let error = write_atomically(&folder, b"plan\n").unwrap_err();
+
+        assert!(format!("{error:#}").contains("it is a folder"), "{error:#}");
     }
 
     #[test]

@@ -297,6 +297,27 @@ mod tests {
     }
 
     #[test]
+    fn not_found_lists_attempts_and_fixes() {
+        let error = NotFound {
+            attempts: vec![(
+                Candidate {
+                    url: "unix:///run/podman/podman.sock".into(),
+                    source: "rootful Podman",
+                },
+                "permission denied".into(),
+            )],
+            explicit: false,
+        };
+
+        let text = error.to_string();
+
+        assert!(text.contains("unix:///run/podman/podman.sock (rootful Podman): permission denied"));
+        assert!(text.contains("podman system service --time=0 unix:///run/podman/podman.sock &"));
+        assert!(text.contains("systemctl --user start podman.socket"));
+        assert!(text.contains("--host"));
+    }
+
+    #[test]
     fn podman_kind_skips_docker_socket() {
         let request = Request {
             kind: Some(EngineKind::Podman),

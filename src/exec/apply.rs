@@ -278,10 +278,15 @@ async fn launch<E: Engine>(
         values.rank0_ip = Some(read_address(engine, &rank0.name, &plan.network.name).await?);
     }
 
-    progress.step(format!("starting {} more node(s)", rest.len()));
-    let starts = rest
-        .iter()
-        .map(|container| start_node(engine, plan, container, &values, &archives, created));
+    let total = plan.containers.len();
+    let started = std::cell::Cell::new(first.len());
+    progress.step(format!("started {} of {total} nodes", started.get()));
+    let starts = rest.iter().map(|container| async {
+        let result = start_node(engine, plan, container, &values, &archives, created).await;
+        started.set(started.get() + 1);
+        progress.step(format!("started {} of {total} nodes", started.get()));
+        result
+    });
     let results = join_all(starts).await;
     // Report the first failure in plan order; undo covers all of them.
     results.into_iter().collect::<anyhow::Result<Vec<()>>>()?;

@@ -138,3 +138,56 @@ pub async fn delete<E: Engine>(engine: &E, job: &str, purge: bool) -> anyhow::Re
         purged: purge && workspace_existed,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::fake::FakeEngine;
+    use crate::exec::apply::{apply, ApplyOptions};
+    use crate::exec::test_plan::{self, IMAGE};
+
+    const DETACH: ApplyOptions = ApplyOptions {
+        detach: true,
+        replace: false,
+    };
+
+    #[tokio::test]
+    async fn delete_keeps_workspace_without_purge() {
+        let engine = FakeEngine::new();
+        engine.add_image(IMAGE);
+        apply(&engine, &test_plan::plan("keepdir", 2, "sha256:a"), DETACH)
+            .await
+            .unwrap();
+
+        let report = delete(&engine, "keepdir", false).await.unwrap();
+
+        assert!(engine.container_names().is_empty());
+        assert!(engine.network_names().is_empty());
+        assert!(report.workspace.is_dir());
+        assert!(report.render_text("keepdir").contains("kept the workspace"));
+    }
+
+    #[tokio::test]
+    async fn delete_with_purge_removes_workspace() {
+        let engine = FakeEngine::new();
+        engine.add_image(IMAGE);
+        apply(&engine, &test_plan::plan("purged", 1, "sha256:a"), DETACH)
+            .await
+            .unwrap();
+
+        let report = delete(&engine, "purged", true).await.unwrap();
+
+        assert!(report.purged);
+        assert!(!report.workspace.exists());
+    }
+
+    #[tokio::test]
+    async fn delete_of_unknown_job_fails() {
+        test_plan::use_test_data_dir();
+        let engine = FakeEngine::new();
+
+        let error = delete(&engine, "never-applied", false).await.unwrap_err();
+
+        assert!(error.to_string().contains("job `never-applied` not found"));
+    }
+}

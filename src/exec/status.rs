@@ -33,8 +33,9 @@ impl Status {
     }
 }
 
-/// running → Running, created → Created, exited 0 → Complete, exited
-/// non-zero → Failed, anything else → Unknown.
+/// Maps a container state to a node status: running → Running, created →
+/// Created, exited 0 → Complete, exited non-zero → Failed, anything else →
+/// Unknown.
 pub fn node_status(state: &ContainerState) -> Status {
     match state {
         ContainerState::Created => Status::Created,
@@ -45,9 +46,10 @@ pub fn node_status(state: &ContainerState) -> Status {
     }
 }
 
-/// Any Failed → Failed; else any Running → Running; else every expected
-/// node Complete → Complete; else any Created → Created; else Unknown. A
-/// job with an Unknown or missing node is never Complete.
+/// Derives the job status from its nodes. Any Failed → Failed, else any
+/// Running → Running, else every expected node Complete → Complete, else
+/// any Created → Created, else Unknown. A job with an Unknown or missing
+/// node is never Complete.
 pub fn job_status(nodes: &[Status], expected_nodes: Option<usize>) -> Status {
     let any = |wanted: Status| nodes.contains(&wanted);
     let count_matches = expected_nodes.map_or(true, |expected| expected == nodes.len());
@@ -146,7 +148,7 @@ impl JobReport {
         Ok(Some(report))
     }
 
-    /// Human-readable lines: the job, then one per node.
+    /// Renders the job's line, then one line per node.
     pub fn render_text(&self) -> String {
         let mut text = format!("job {}: {}", self.name, self.status.as_str());
         if self.removed {
@@ -272,5 +274,33 @@ mod tests {
     #[test]
     fn job_missing_a_node_is_never_complete() {
         assert_eq!(job_status(&[Complete], Some(2)), Unknown);
+    }
+}
+
+#[cfg(test)]
+mod saved_summary_tests {
+    use super::*;
+    use crate::engine::fake::FakeEngine;
+    use crate::exec::apply::{apply, ApplyOptions};
+    use crate::exec::test_plan::{self, IMAGE};
+
+    #[tokio::test]
+    async fn removed_job_reports_saved_summary() {
+        let engine = FakeEngine::new();
+        engine.add_image(IMAGE);
+        engine.exit_code("gone-node-1", 2);
+        apply(
+            &engine,
+            &test_plan::plan("gone", 2, "sha256:a"),
+            ApplyOptions::default(),
+        )
+        .await
+        .unwrap();
+
+        let report = job_report(&engine, "gone").await.unwrap().unwrap();
+
+        assert!(report.removed);
+        assert_eq!(report.status, Status::Failed);
+        assert_eq!(report.nodes[1].exit_code, Some(2));
     }
 }

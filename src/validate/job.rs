@@ -19,6 +19,16 @@ use super::values;
 /// Container names are DNS labels, at most 63 characters.
 const MAX_NAME_LENGTH: usize = 63;
 
+/// Containers that fit on a network with a /24 subnet, which is what
+/// `podman network create` assigns by default: 254 host addresses, less the
+/// gateway's.
+const MAX_NODES_PER_SUBNET: u32 = 253;
+
+/// Upper bound on `nodes`, far above what one host runs. It turns a typo
+/// such as an extra digit into an error before planning allocates one
+/// container per node.
+const MAX_NODES: i128 = 10_000;
+
 const JOB_SINGLETONS: [&str; 11] = [
     "description",
     "runtime",
@@ -50,7 +60,7 @@ pub(crate) fn read_job(ctx: &mut Ctx, node: &Node, spec_dir: &Path) -> Option<Jo
     let nodes = block
         .get("nodes")
         .and_then(|n| ctx.single_integer(n))
-        .and_then(|v| ctx.ranged(v, 1, i128::from(u32::MAX), Code::InvalidCount, "`nodes`"));
+        .and_then(|v| ctx.ranged(v, 1, MAX_NODES, Code::InvalidCount, "`nodes`"));
     let procs = block
         .get("procs-per-node")
         .and_then(|n| ctx.single_integer(n))
@@ -100,6 +110,24 @@ pub(crate) fn read_job(ctx: &mut Ctx, node: &Node, spec_dir: &Path) -> Option<Jo
         .unwrap_or(1);
     if let Some(name) = &name {
         check_job_name(ctx, name, node_count);
+    }
+    if let Some(nodes) = nodes
+        .as_ref()
+        .filter(|n| n.value > i128::from(MAX_NODES_PER_SUBNET))
+    {
+        ctx.push(
+            Diagnostic::new(
+                Code::LargeNodeCount,
+                format!(
+                    "{} nodes do not fit on a job network with Podman's default /24 subnet, which holds {MAX_NODES_PER_SUBNET} containers",
+                    nodes.value
+                ),
+            )
+            .with_span(nodes.span, "more nodes than one subnet holds")
+            .with_help(format!(
+                "use at most {MAX_NODES_PER_SUBNET} nodes, or an engine whose new networks get larger subnets"
+            )),
+        );
     }
 
     let procs_per_node = match &procs {
@@ -226,10 +254,10 @@ fn check_job_name(ctx: &mut Ctx, name: &Spanned<String>, nodes: u32) {
     }
 }
 
-fn check_image_tag(ctx: &mut Ctx, image: &str, span: Span, what: &str) {
+fn check_image_tag(ctx: &mut Ctx, image: &str, span: Span, subject: &str) {
     if let Some(reason) = values::mutable_image_reason(image) {
         ctx.push(
-            Diagnostic::new(Code::MutableImageTag, format!("{what} `{image}` may change over time: {reason}"))
+            Diagnostic::new(Code::MutableImageTag, format!("{subject} `{image}` may change over time: {reason}"))
                 .with_span(span, "mutable image reference")
                 .with_help("pin a version tag such as `:2.6-cpu`, or a digest `@sha256:…`, so that runs repeat"),
         );
@@ -492,6 +520,11 @@ fn read_env(ctx: &mut Ctx, node: &Node) -> BTreeMap<String, EnvSource> {
                     "`{}` would be read by torchrun as one of its options",
                     name.value
                 )
+            } else if name.value.starts_with("TRAINC_") {
+                format!(
+                    "`{}` is in the TRAINC_* namespace, which trainc's entrypoint reads",
+                    name.value
+                )
             } else {
                 format!(
                     "`{}` is set by trainc for torchrun and cannot be overridden",
@@ -502,7 +535,7 @@ fn read_env(ctx: &mut Ctx, node: &Node) -> BTreeMap<String, EnvSource> {
                 Diagnostic::new(Code::ReservedEnvName, message)
                     .with_span(name.span, "reserved name")
                     .with_help(format!(
-                        "rename the variable; trainc sets {}, and torchrun reads every PET_* variable as an option",
+                        "rename the variable; trainc sets {} and TRAINC_*, and torchrun reads every PET_* variable as an option",
                         values::INJECTED_ENV.join(", ")
                     )),
             );
@@ -616,12 +649,12 @@ fn read_mounts(ctx: &mut Ctx, block: &super::reader::Block<'_>, spec_dir: &Path)
         let is_bind = node.name.value == "mount";
         let args = ctx.shape(node, 2, Some(2), &["read-only"], false);
         let source = args.first().and_then(|entry| {
-            let what = if is_bind {
+            let role = if is_bind {
                 "the mount source"
             } else {
                 "the volume name"
             };
-            ctx.string(entry, what)
+            ctx.string(entry, role)
         });
         let target = args
             .get(1)

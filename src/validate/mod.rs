@@ -88,7 +88,7 @@ fn check_document(document: &Document, spec_dir: &Path) -> (Option<Job>, Vec<Dia
     (job, ctx.diagnostics)
 }
 
-/// The absolute folder of the spec file.
+/// Returns the absolute folder of the spec file.
 fn spec_dir(path: &Path) -> PathBuf {
     let parent = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),

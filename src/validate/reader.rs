@@ -16,12 +16,12 @@ pub(crate) struct Block<'a> {
 }
 
 impl<'a> Block<'a> {
-    /// The first child named `name`; later ones were reported as duplicates.
+    /// Returns the first child named `name`; later ones were reported as duplicates.
     pub fn get(&self, name: &str) -> Option<&'a Node> {
         self.nodes.iter().copied().find(|n| n.name.value == name)
     }
 
-    /// Every child named `name`, in file order.
+    /// Returns every child named `name`, in file order.
     pub fn all<'b>(&'b self, name: &'b str) -> impl Iterator<Item = &'a Node> + 'b {
         self.nodes
             .iter()
@@ -30,7 +30,7 @@ impl<'a> Block<'a> {
     }
 }
 
-/// The closest known name to `word`, if one is close enough to be a typo.
+/// Returns the known name closest to `word`, if one is close enough to be a typo.
 pub(crate) fn suggest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
     known
         .iter()
@@ -76,8 +76,8 @@ impl Ctx {
                 self.unknown_node(child, &format!("in `{}`", parent.name.value), &known);
                 continue;
             }
-            let first = nodes.iter().find(|n: &&&Node| n.name.value == name);
-            if first.is_some() && singletons.contains(&name) {
+            let repeated = nodes.iter().any(|n: &&Node| n.name.value == name);
+            if repeated && singletons.contains(&name) {
                 self.push(
                     Diagnostic::new(
                         Code::DuplicateNode,
@@ -124,20 +124,19 @@ impl Ctx {
         let args: Vec<&Entry> = node.args().collect();
 
         if args.len() < min {
-            let what = if min == 1 {
+            let expected = if min == 1 {
                 "a value".to_string()
             } else {
                 format!("{min} values")
             };
+            let message = match args.len() {
+                0 => format!("`{name}` needs {expected}"),
+                found => format!("`{name}` needs {expected}, found {found}"),
+            };
             self.push(
-                Diagnostic::new(
-                    Code::MissingValue,
-                    format!("`{name}` needs {what}, found {}", args.len()),
-                )
-                .with_span(node.name.span, "missing value")
-                .with_help(format!(
-                    "write `{name}` followed by {what}; docs/spec.md lists them"
-                )),
+                Diagnostic::new(Code::MissingValue, message)
+                    .with_span(node.name.span, "missing value")
+                    .with_help(format!("write `{name}` followed by {expected}")),
             );
         }
         if let Some(max) = max {
@@ -255,28 +254,28 @@ impl Ctx {
         }
     }
 
-    /// A leaf node with exactly one string value.
+    /// Reads a leaf node with exactly one string value.
     pub fn single_string(&mut self, node: &Node) -> Option<Spanned<String>> {
         let args = self.shape(node, 1, Some(1), &[], false);
         let context = format!("the value of `{}`", node.name.value);
         args.first().and_then(|entry| self.string(entry, &context))
     }
 
-    /// A leaf node with exactly one integer value.
+    /// Reads a leaf node with exactly one integer value.
     pub fn single_integer(&mut self, node: &Node) -> Option<Spanned<i128>> {
         let args = self.shape(node, 1, Some(1), &[], false);
         let context = format!("the value of `{}`", node.name.value);
         args.first().and_then(|entry| self.integer(entry, &context))
     }
 
-    /// A leaf node with exactly one boolean value.
+    /// Reads a leaf node with exactly one boolean value.
     pub fn single_bool(&mut self, node: &Node) -> Option<bool> {
         let args = self.shape(node, 1, Some(1), &[], false);
         let context = format!("the value of `{}`", node.name.value);
         args.first().and_then(|entry| self.boolean(entry, &context))
     }
 
-    /// A leaf node with one or more string values.
+    /// Reads a leaf node with one or more string values.
     pub fn strings(&mut self, node: &Node) -> Vec<Spanned<String>> {
         let args = self.shape(node, 1, None, &[], false);
         let context = format!("each value of `{}`", node.name.value);
@@ -285,26 +284,26 @@ impl Ctx {
             .collect()
     }
 
-    /// A boolean property; `None` when absent or of the wrong type.
+    /// Reads a boolean property; `None` when absent or of the wrong type.
     pub fn bool_prop(&mut self, node: &Node, key: &str) -> Option<bool> {
         let entry = node.prop(key)?;
         self.boolean(entry, &format!("`{key}`"))
     }
 
-    /// A string property; `None` when absent or of the wrong type.
+    /// Reads a string property; `None` when absent or of the wrong type.
     pub fn string_prop(&mut self, node: &Node, key: &str) -> Option<Spanned<String>> {
         let entry = node.prop(key)?;
         self.string(entry, &format!("`{key}`"))
     }
 
-    /// An integer in `min..=max`; out of range is reported with `code`.
+    /// Checks that an integer is in `min..=max`, and reports it with `code` when not.
     pub fn ranged(
         &mut self,
         value: Spanned<i128>,
         min: i128,
         max: i128,
         code: Code,
-        what: &str,
+        setting: &str,
     ) -> Option<Spanned<i128>> {
         if (min..=max).contains(&value.value) {
             return Some(value);
@@ -317,10 +316,10 @@ impl Ctx {
         self.push(
             Diagnostic::new(
                 code,
-                format!("{what} must be {expected}, found {}", value.value),
+                format!("{setting} must be {expected}, found {}", value.value),
             )
             .with_span(value.span, "out of range")
-            .with_help(format!("set {what} to a whole number {expected}")),
+            .with_help(format!("set {setting} to a whole number {expected}")),
         );
         None
     }
@@ -330,7 +329,7 @@ impl Ctx {
         &mut self,
         code: Code,
         value: &Spanned<String>,
-        what: &str,
+        kind: &str,
         allowed: &[&str],
     ) {
         let close = allowed
@@ -343,14 +342,14 @@ impl Ctx {
             None => format!("use one of {}", quoted_list(allowed)),
         };
         self.push(
-            Diagnostic::new(code, format!("invalid {what} `{}`", value.value))
-                .with_span(value.span, format!("not a valid {what}"))
+            Diagnostic::new(code, format!("invalid {kind} `{}`", value.value))
+                .with_span(value.span, format!("not a valid {kind}"))
                 .with_help(help),
         );
     }
 }
 
-/// The span of a node's first argument, else of its name.
+/// Returns the span of a node's first argument, else of its name.
 pub(crate) fn value_span(node: &Node) -> Span {
     node.args()
         .next()

@@ -13,8 +13,8 @@ fn diagnostics(source: &str) -> Vec<Diagnostic> {
         .to_vec()
 }
 
-/// The text under the only diagnostic with `code`.
-fn spanned_text<'s>(source: &'s str, code: Code) -> &'s str {
+/// Returns the text under the only diagnostic with `code`.
+fn spanned_text(source: &str, code: Code) -> &str {
     let found: Vec<Diagnostic> = diagnostics(source)
         .into_iter()
         .filter(|d| d.code == code)

@@ -1,9 +1,9 @@
 //! Parsers and rules for single values: sizes, CPU counts, names, keys and
 //! image references. Pure functions, so that each rule is tested alone.
 
-/// Size units and their factors. Decimal and binary units are both
-/// accepted; single letters (`g`, `m`) are not, because Docker reads them
-/// as binary and most people read them as decimal.
+/// Size units and their factors, decimal and binary. Single letters (`g`,
+/// `m`) are rejected because Docker reads them as binary, while a reader
+/// may take them as decimal.
 pub(crate) const SIZE_UNITS: [(&str, u64); 9] = [
     ("B", 1),
     ("KB", 1_000),
@@ -124,8 +124,8 @@ pub(crate) fn parse_millicpus(text: &str) -> Result<u64, String> {
     }
 }
 
-/// Whether `name` is a DNS label as RFC 1123 defines it, lowercase only:
-/// `a-z`, `0-9` and `-`, starting and ending with a letter or digit.
+/// Returns why `name` is not a lowercase RFC 1123 DNS label (`a-z`, `0-9`
+/// and `-`, starting and ending with a letter or digit), or `None`.
 pub(crate) fn dns_label_problem(name: &str) -> Option<&'static str> {
     let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
     if name.is_empty() {
@@ -176,9 +176,10 @@ pub(crate) const INJECTED_ENV: [&str; 6] = [
 ];
 
 /// Whether trainc or torchrun sets `name` itself. torchrun reads every
-/// `PET_*` variable as one of its options.
+/// `PET_*` variable as one of its options, and the entrypoint reads
+/// `TRAINC_*` ones.
 pub(crate) fn is_injected_env(name: &str) -> bool {
-    INJECTED_ENV.contains(&name) || name.starts_with("PET_")
+    INJECTED_ENV.contains(&name) || name.starts_with("PET_") || name.starts_with("TRAINC_")
 }
 
 /// Whether an environment variable name suggests a credential.
@@ -339,6 +340,7 @@ mod tests {
         assert!(!is_env_name("1X"));
         assert!(!is_env_name("A-B"));
         assert!(is_injected_env("PET_NNODES"));
+        assert!(is_injected_env("TRAINC_WAIT_FOR_MASTER"));
         assert!(is_injected_env("RANK"));
         assert!(!is_injected_env("RANKING"));
     }
