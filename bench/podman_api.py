@@ -68,7 +68,7 @@ class Podman:
         return self._request("GET", "/version")
 
     def time_request(self, path, repetitions):
-        """Return the median wall time in milliseconds of ``GET path`` (an absolute API path)."""
+        """Time ``GET path`` (an absolute API path) and return the median in milliseconds."""
         durations = []
         for _ in range(repetitions):
             connection = _UnixConnection(self._path, self._timeout)
@@ -153,4 +153,4 @@ class Podman:
 
 def _check_owned(name):
     if not name.startswith(NAME_PREFIX):
-        raise ValueError(f"refusing to remove '{name}': the benchmark removes only names starting with '{NAME_PREFIX}'")
+        raise ValueError(f"cannot remove '{name}': the benchmark removes only names starting with '{NAME_PREFIX}'")

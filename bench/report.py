@@ -49,6 +49,17 @@ def markdown(results):
         f"Load average (1, 5, 15 min) at start {_load(results['load']['start'])}, at end {_load(results['load']['end'])}.",
         "",
     ]
+
+    # The benchmark's own containers raise the load while it runs, so only
+    # the load before the first measurement tells whether other work competed.
+    load_at_start = results["load"]["start"][0]
+    if load_at_start > results["machine"]["nproc"]:
+        lines += [
+            f"NOTE: the 1-minute load average was {load_at_start:.1f} at the start, above the "
+            f"{results['machine']['nproc']} cores, so other work competed with this run and its figures are noisy.",
+            "",
+        ]
+
     calls = results.get("engine_calls")
     if calls:
         lines += [
@@ -56,11 +67,13 @@ def markdown(results):
             f"`GET /version` {calls['version_ms']:.1f} ms.",
             "",
         ]
+
     lines += _startup_table(results.get("startup"))
     lines += _e2e_table(results.get("e2e"))
     lines += _plan_table(results.get("plan"))
     lines += _memory_table(results.get("memory"))
     lines += _targets_table(results.get("targets", []))
+
     failures = _failures(results)
     if failures:
         lines += ["### Failed runs", ""] + [f"- {failure}" for failure in failures] + [""]

@@ -212,6 +212,7 @@ def main(argv):
         for section in args.sections:
             print(f"bench: {section}")
             results[section] = RUNNERS[section](settings)
+            results["load"].setdefault("after_section", {})[section] = common.load_average()
     except KeyboardInterrupt:
         interrupted = True
         print("bench: interrupted; the job in progress was removed", file=sys.stderr)
