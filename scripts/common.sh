@@ -39,14 +39,28 @@ check_host() {
         || die "unsupported host: $(uname -s); trainc's set-up scripts need Debian or Ubuntu Linux"
     [ -r /etc/os-release ] \
         || die "unsupported host: /etc/os-release is missing; trainc's set-up scripts need Debian or Ubuntu"
-    local id id_like pretty
+    local id id_like version pretty
     id=$(. /etc/os-release && printf '%s' "${ID:-}")
     id_like=$(. /etc/os-release && printf '%s' "${ID_LIKE:-}")
+    version=$(. /etc/os-release && printf '%s' "${VERSION_ID:-}")
     pretty=$(. /etc/os-release && printf '%s' "${PRETTY_NAME:-unknown}")
+    local supported="use Debian 12 or Ubuntu 24.04 or newer"
     case "$id:$id_like" in
         debian:* | ubuntu:* | *:*debian* | *:*ubuntu*) ;;
-        *) die "unsupported host '$pretty': the set-up installs Podman from Debian packages; use Debian 12 or Ubuntu 22.04 or newer" ;;
+        *) die "unsupported host '$pretty': the set-up installs Podman from Debian packages; $supported" ;;
     esac
+
+    # Older releases lack netavark and aardvark-dns (Ubuntu 22.04 has
+    # Podman 3.4 with CNI). Debian testing has no VERSION_ID and passes.
+    local minimum=""
+    case "$id" in
+        debian) minimum=12 ;;
+        ubuntu) minimum=24.04 ;;
+    esac
+    if [ -n "$minimum" ] && [ -n "$version" ] \
+        && [ "$(printf '%s\n%s\n' "$minimum" "$version" | sort -V | head -n 1)" != "$minimum" ]; then
+        die "unsupported host '$pretty': its Podman packages are too old for trainc; $supported"
+    fi
     command -v apt-get >/dev/null || die "unsupported host '$pretty': apt-get is missing"
 
     command -v cargo >/dev/null \
@@ -73,14 +87,12 @@ podman_socket_path() {
     printf '%s' "${socket#unix://}"
 }
 
-# Exports the socket for trainc (whose engine discovery reads
-# CONTAINER_HOST), for the tests and for the podman CLI.
+# Exports TRAINC_SOCKET as the unix:// URL of the socket that
+# setup-podman.sh serves.
 export_podman_socket() {
-    local url
-    url="unix://$(podman_socket_path)"
-    export TRAINC_SOCKET=$url
-    export CONTAINER_HOST=$url
-    say "TRAINC_SOCKET=$url CONTAINER_HOST=$url"
+    TRAINC_SOCKET="unix://$(podman_socket_path)"
+    export TRAINC_SOCKET
+    say "TRAINC_SOCKET=$TRAINC_SOCKET"
 }
 
 phase_names=()

@@ -24,6 +24,8 @@ TRAINC_SOCKET=$(podman_socket_path)
 export TRAINC_SOCKET
 run_phase "scripts/setup-podman.sh" scripts/setup-podman.sh
 export_podman_socket
+# trainc's engine discovery reads CONTAINER_HOST before the default sockets.
+export CONTAINER_HOST=$TRAINC_SOCKET
 run_phase "scripts/build-images.sh" scripts/build-images.sh
 run_phase "cargo build --release" cargo build --release --locked
 

@@ -8,7 +8,8 @@ pub enum Exit {
     Success,
     /// 1: the job failed, or `plan --check` found the committed plan stale.
     Failed,
-    /// 2: invalid spec or command line; nothing was created.
+    /// 2: invalid input (spec, command line, missing image or host
+    /// variable, unknown job); nothing was created.
     Invalid,
     /// 3: the container engine could not be reached or returned an error.
     EngineError,

@@ -103,8 +103,8 @@ async fn run_status(args: StatusArgs) -> anyhow::Result<Exit> {
     let engine = &connection.engine;
     let reports = match &args.job {
         Some(job) => {
-            let report = status::job_report(engine, job).await?.with_context(|| {
-                format!("job `{job}` not found on {} and no saved summary in its workspace; `trainc list` shows the jobs", connection.engine.endpoint())
+            let report = status::job_report(engine, job).await?.ok_or_else(|| {
+                InputError(format!("job `{job}` not found on {} and no saved summary in its workspace; `trainc list` shows the jobs", connection.engine.endpoint()))
             })?;
             vec![report]
         }

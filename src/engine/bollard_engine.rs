@@ -32,9 +32,10 @@ pub struct BollardEngine {
 }
 
 impl BollardEngine {
-    /// Connects to a `unix://` socket URL (a bare path works too) and
-    /// negotiates the API version with the server, which pings it.
-    pub async fn connect(endpoint: &str) -> EngineResult<Self> {
+    /// Connects to a `unix://` socket URL (a bare path works too): pings
+    /// the server and speaks the API version its ping reports, or
+    /// bollard's own when that is older.
+    pub async fn connect(endpoint: &str) -> EngineResult<(Self, EngineVersion)> {
         let path = endpoint.strip_prefix("unix://").unwrap_or(endpoint);
         if endpoint.contains("://") && !endpoint.starts_with("unix://") {
             return Err(EngineError::Other(format!(
@@ -46,17 +47,15 @@ impl BollardEngine {
                 "socket {path} does not exist"
             )));
         }
-        let docker =
-            Docker::connect_with_unix(path, REQUEST_TIMEOUT_SECONDS, bollard::API_DEFAULT_VERSION)
-                .map_err(|error| EngineError::Other(error.to_string()))?;
-        let docker = docker
-            .negotiate_version()
-            .await
-            .map_err(|error| EngineError::Other(describe(&error)))?;
-        Ok(Self {
+        let version = super::ping::ping(path).await?;
+        let client_version = super::ping::negotiated(&version.api_version)?;
+        let docker = Docker::connect_with_unix(path, REQUEST_TIMEOUT_SECONDS, &client_version)
+            .map_err(|error| EngineError::Other(error.to_string()))?;
+        let engine = Self {
             docker,
             endpoint: format!("unix://{path}"),
-        })
+        };
+        Ok((engine, version))
     }
 }
 
@@ -81,6 +80,21 @@ fn convert(error: BollardError, what: &str) -> EngineError {
         } => EngineError::NotFound(what.to_string()),
         other => EngineError::Other(describe(&other)),
     }
+}
+
+/// Attempts at placing files into a container. Copying an archive in is
+/// idempotent, so a retry is safe.
+const ARCHIVE_ATTEMPTS: u32 = 3;
+
+/// Whether Podman failed an archive upload with HTTP 500 `broken pipe`.
+/// Podman 4.3.1 here did that to about one in 24 uploads when 8 containers
+/// were created and filled at once, and the same upload succeeded again.
+fn is_broken_pipe(error: &BollardError) -> bool {
+    matches!(
+        error,
+        BollardError::DockerResponseServerError { status_code: 500, message }
+            if message.contains("broken pipe")
+    )
 }
 
 /// Reads of a container Podman 4.3 may report in its transient `stopped`
@@ -217,24 +231,6 @@ impl Engine for BollardEngine {
         &self.endpoint
     }
 
-    async fn version(&self) -> EngineResult<EngineVersion> {
-        let version = self
-            .docker
-            .version()
-            .await
-            .map_err(|error| EngineError::Other(describe(&error)))?;
-        let is_podman = version
-            .components
-            .iter()
-            .flatten()
-            .any(|component| component.name.to_ascii_lowercase().contains("podman"));
-        Ok(EngineVersion {
-            version: version.version.unwrap_or_default(),
-            api_version: version.api_version.unwrap_or_default(),
-            product: if is_podman { "podman" } else { "docker" }.to_string(),
-        })
-    }
-
     async fn oci_runtime(&self) -> EngineResult<Option<String>> {
         let info = self
             .docker
@@ -326,11 +322,29 @@ impl Engine for BollardEngine {
     }
 
     async fn put_archive(&self, container: &str, dir: &str, tar: Vec<u8>) -> EngineResult<()> {
-        let options = UploadToContainerOptionsBuilder::default().path(dir).build();
-        self.docker
-            .upload_to_container(container, Some(options), bollard::body_full(tar.into()))
-            .await
-            .map_err(|error| convert(error, &format!("container {container}")))
+        let mut attempt = 1;
+        loop {
+            let options = UploadToContainerOptionsBuilder::default().path(dir).build();
+            let result = self
+                .docker
+                .upload_to_container(
+                    container,
+                    Some(options),
+                    bollard::body_full(tar.clone().into()),
+                )
+                .await;
+            match result {
+                Err(error) if attempt < ARCHIVE_ATTEMPTS && is_broken_pipe(&error) => {
+                    tracing::warn!(%container, attempt, %error, "placing files failed, retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(100 * attempt as u64))
+                        .await;
+                    attempt += 1;
+                }
+                other => {
+                    return other.map_err(|error| convert(error, &format!("container {container}")))
+                }
+            }
+        }
     }
 
     async fn start_container(&self, name: &str) -> EngineResult<()> {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::job::EngineKind;
 
 use super::bollard_engine::BollardEngine;
-use super::{Engine, EngineVersion};
+use super::EngineVersion;
 
 const ROOTFUL_PODMAN_SOCKET: &str = "unix:///run/podman/podman.sock";
 const DOCKER_SOCKET: &str = "unix:///var/run/docker.sock";
@@ -116,6 +116,12 @@ impl fmt::Display for NotFound {
 
 /// Lists the sockets to try, in order, without duplicates.
 pub fn candidates(request: &Request) -> Vec<Candidate> {
+    candidates_with_env(request, |name| std::env::var(name).ok())
+}
+
+/// [`candidates`] with the environment given as a lookup, so that tests do
+/// not depend on the shell they run in.
+fn candidates_with_env(request: &Request, env: impl Fn(&str) -> Option<String>) -> Vec<Candidate> {
     if let Some(url) = &request.flag_host {
         return vec![Candidate {
             url: url.clone(),
@@ -131,7 +137,7 @@ pub fn candidates(request: &Request) -> Vec<Candidate> {
 
     let mut found: Vec<Candidate> = Vec::new();
     for variable in ["CONTAINER_HOST", "DOCKER_HOST"] {
-        if let Ok(url) = std::env::var(variable) {
+        if let Some(url) = env(variable) {
             if !url.is_empty() {
                 found.push(Candidate {
                     url,
@@ -149,7 +155,10 @@ pub fn candidates(request: &Request) -> Vec<Candidate> {
     let wants_docker = request.kind != Some(EngineKind::Podman);
     if wants_podman {
         found.push(Candidate {
-            url: format!("unix://{}", rootless_socket().display()),
+            url: format!(
+                "unix://{}",
+                rootless_socket(env("XDG_RUNTIME_DIR")).display()
+            ),
             source: "rootless Podman",
         });
         found.push(Candidate {
@@ -169,8 +178,9 @@ pub fn candidates(request: &Request) -> Vec<Candidate> {
     found
 }
 
-fn rootless_socket() -> PathBuf {
-    let runtime_dir = std::env::var_os("XDG_RUNTIME_DIR")
+fn rootless_socket(runtime_dir: Option<String>) -> PathBuf {
+    let runtime_dir = runtime_dir
+        .filter(|dir| !dir.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(format!("/run/user/{}", current_uid())));
     runtime_dir.join("podman/podman.sock")
@@ -223,11 +233,9 @@ pub async fn connect(request: &Request) -> Result<Connection, NotFound> {
 }
 
 async fn try_connect(url: &str) -> Result<(BollardEngine, EngineVersion), String> {
-    let engine = BollardEngine::connect(url)
+    BollardEngine::connect(url)
         .await
-        .map_err(|error| error.to_string())?;
-    let version = engine.version().await.map_err(|error| error.to_string())?;
-    Ok((engine, version))
+        .map_err(|error| error.to_string())
 }
 
 fn find_on_path(program: &str) -> Option<PathBuf> {
@@ -323,7 +331,10 @@ mod tests {
             kind: Some(EngineKind::Podman),
             ..Request::default()
         };
-        let urls: Vec<String> = candidates(&request).into_iter().map(|c| c.url).collect();
+        let urls: Vec<String> = candidates_with_env(&request, no_env)
+            .into_iter()
+            .map(|c| c.url)
+            .collect();
         assert!(!urls.contains(&DOCKER_SOCKET.to_string()));
         assert!(urls.contains(&ROOTFUL_PODMAN_SOCKET.to_string()));
     }
@@ -334,8 +345,39 @@ mod tests {
             kind: Some(EngineKind::Docker),
             ..Request::default()
         };
-        let urls: Vec<String> = candidates(&request).into_iter().map(|c| c.url).collect();
+        let urls: Vec<String> = candidates_with_env(&request, no_env)
+            .into_iter()
+            .map(|c| c.url)
+            .collect();
         assert!(!urls.contains(&ROOTFUL_PODMAN_SOCKET.to_string()));
         assert!(urls.contains(&DOCKER_SOCKET.to_string()));
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn discovery_order_follows_environment() {
+        let env = |name: &str| match name {
+            "CONTAINER_HOST" => Some("unix:///tmp/container-host.sock".to_string()),
+            "DOCKER_HOST" => Some("unix:///tmp/docker-host.sock".to_string()),
+            "XDG_RUNTIME_DIR" => Some("/run/user/1000".to_string()),
+            _ => None,
+        };
+        let urls: Vec<String> = candidates_with_env(&Request::default(), env)
+            .into_iter()
+            .map(|c| c.url)
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "unix:///tmp/container-host.sock",
+                "unix:///tmp/docker-host.sock",
+                "unix:///run/user/1000/podman/podman.sock",
+                ROOTFUL_PODMAN_SOCKET,
+                DOCKER_SOCKET,
+            ]
+        );
     }
 }

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use super::{
-    ContainerInfo, ContainerSpec, ContainerState, Engine, EngineError, EngineResult, EngineVersion,
-    LogOptions, LogStream, NetworkInfo, NetworkSpec,
+    ContainerInfo, ContainerSpec, ContainerState, Engine, EngineError, EngineResult, LogOptions,
+    LogStream, NetworkInfo, NetworkSpec,
 };
 
 /// The address every started container gets on its network.
@@ -125,15 +125,6 @@ fn matches(labels: &BTreeMap<String, String>, filter: &[(&str, &str)]) -> bool {
 impl Engine for FakeEngine {
     fn endpoint(&self) -> &str {
         "unix:///fake.sock"
-    }
-
-    async fn version(&self) -> EngineResult<EngineVersion> {
-        self.record("version".into())?;
-        Ok(EngineVersion {
-            version: "4.3.1".into(),
-            api_version: "1.41".into(),
-            product: "podman".into(),
-        })
     }
 
     async fn oci_runtime(&self) -> EngineResult<Option<String>> {

@@ -7,6 +7,7 @@ pub mod bollard_engine;
 pub mod discover;
 #[cfg(test)]
 pub mod fake;
+mod ping;
 
 use std::collections::BTreeMap;
 use std::pin::Pin;
@@ -138,7 +139,6 @@ pub trait Engine {
     /// Returns the socket URL of this engine, for messages.
     fn endpoint(&self) -> &str;
 
-    async fn version(&self) -> EngineResult<EngineVersion>;
     /// Returns the OCI runtime the engine uses (such as `runc`), when it
     /// reports one.
     async fn oci_runtime(&self) -> EngineResult<Option<String>>;

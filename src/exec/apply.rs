@@ -14,6 +14,7 @@ use crate::job::PullPolicy;
 use crate::plan::{ContainerPlan, Plan};
 
 use super::delete::{self, Removal};
+use super::interrupt::Interrupt;
 use super::output::Progress;
 use super::resolve::{self, Context as Values};
 use super::status::{JobReport, Status};
@@ -100,11 +101,12 @@ pub async fn apply<E: Engine>(
     let workspace_dir = workspace::resolve(&plan.workspace.host_dir)?;
     workspace::ensure(&workspace_dir)?;
 
+    let mut interrupt = Interrupt::listen().context("installing the Ctrl-C handler")?;
     let created = Created::default();
     let launch = launch(engine, plan, &workspace_dir, &created, &progress);
     let launched = tokio::select! {
         result = launch => Some(result),
-        _ = tokio::signal::ctrl_c() => None,
+        _ = interrupt.received() => None,
     };
     progress.finish();
 
@@ -142,7 +144,7 @@ pub async fn apply<E: Engine>(
         return Ok(Outcome::Detached);
     }
 
-    run_to_end(engine, plan, &nodes, &workspace_dir).await
+    run_to_end(engine, plan, &nodes, &workspace_dir, &mut interrupt).await
 }
 
 fn runs_same_plan(plan: &Plan, report: &JobReport) -> bool {
@@ -373,11 +375,12 @@ async fn run_to_end<E: Engine>(
     plan: &Plan,
     nodes: &[String],
     workspace_dir: &Path,
+    interrupt: &mut Interrupt,
 ) -> anyhow::Result<Outcome> {
     let job = plan.job.name.as_str();
     let followed = tokio::select! {
         ending = wait::follow(engine, nodes, true, true) => Some(ending),
-        _ = tokio::signal::ctrl_c() => None,
+        _ = interrupt.received() => None,
     };
 
     let ending: Option<Ending> = match followed {

@@ -8,7 +8,7 @@ use futures_util::future::join_all;
 
 use crate::engine::{Engine, EngineError};
 
-use super::{find_job, workspace, JobObjects};
+use super::{find_job, workspace, InputError, JobObjects};
 
 /// The result of a removal: names removed, and every failure with its error.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -117,9 +117,10 @@ pub async fn delete<E: Engine>(engine: &E, job: &str, purge: bool) -> anyhow::Re
     let workspace_dir = workspace::job_dir(job)?;
     let workspace_existed = workspace_dir.exists();
     if objects.is_empty() && !workspace_existed {
-        anyhow::bail!(
+        return Err(InputError(format!(
             "job `{job}` not found: no trainc containers or network carry that name and it has no workspace; `trainc list` shows the jobs"
-        );
+        ))
+        .into());
     }
 
     let removal = remove_job(engine, &objects).await;

@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod archive;
 pub mod delete;
+mod interrupt;
 pub mod logs;
 pub mod output;
 pub mod resolve;
@@ -28,7 +29,8 @@ pub const STOP_GRACE_SECONDS: u32 = 10;
 pub const FAILURE_TAIL_LINES: usize = 10;
 
 /// Bad input found before anything was created: a missing host variable,
-/// bind source or image, or a name already taken. Maps to exit code 2.
+/// bind source or image, a name already taken, or a job that does not
+/// exist. Maps to exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct InputError(pub String);

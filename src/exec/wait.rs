@@ -13,7 +13,7 @@ use crate::engine::{Engine, LogOptions};
 
 use super::output::{print_lines, PrefixedLines};
 use super::status::{JobReport, Status};
-use super::{find_job, workspace, FAILURE_TAIL_LINES, STOP_GRACE_SECONDS};
+use super::{find_job, workspace, InputError, FAILURE_TAIL_LINES, STOP_GRACE_SECONDS};
 
 /// The end of a followed job.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,8 +184,8 @@ pub async fn wait_job<E: Engine>(engine: &E, job: &str) -> anyhow::Result<JobRep
         .await
         .with_context(|| format!("listing the containers of job `{job}`"))?;
     if objects.containers.is_empty() {
-        return JobReport::load_saved(job)?.with_context(|| {
-            format!("job `{job}` not found on the engine and no saved summary in its workspace; `trainc list` shows the jobs")
+        return JobReport::load_saved(job)?.ok_or_else(|| {
+            InputError(format!("job `{job}` not found on the engine and no saved summary in its workspace; `trainc list` shows the jobs")).into()
         });
     }
     let nodes: Vec<String> = objects
