@@ -70,6 +70,14 @@ pub fn compile(spec: &Path) -> Result<Plan, Exit> {
 }
 
 pub async fn connect(engine: &EngineArgs, plan: Option<&Plan>) -> anyhow::Result<Connection> {
+    if let Some(host) = &engine.host {
+        if host.contains("://") && !host.starts_with("unix://") {
+            return Err(InputError(format!(
+                "invalid --host `{host}`: trainc connects to engines over Unix sockets only; pass a URL such as unix:///run/podman/podman.sock"
+            ))
+            .into());
+        }
+    }
     let request = Request {
         flag_host: engine.host.clone(),
         spec_host: plan.and_then(|plan| plan.engine.host.clone()),
@@ -84,6 +92,7 @@ async fn run_apply(args: ApplyArgs) -> anyhow::Result<Exit> {
         Err(exit) => return Ok(exit),
     };
     let connection = connect(&args.engine, Some(&plan)).await?;
+    reject_gpus_on_podman(&plan, &connection)?;
     let options = ApplyOptions {
         detach: args.detach,
         replace: args.replace,
@@ -96,6 +105,24 @@ async fn run_apply(args: ApplyArgs) -> anyhow::Result<Exit> {
         Outcome::Finished(_) => Exit::Failed,
         Outcome::Interrupted => Exit::Interrupted,
     })
+}
+
+/// Podman 4.3.1's Docker-compatible API accepts a GPU device request and
+/// ignores it: a job asking for a GPU ran and completed on a machine with
+/// none. Running without the GPUs a spec asks for would be silently wrong.
+fn reject_gpus_on_podman(plan: &Plan, connection: &Connection) -> Result<(), InputError> {
+    let gpus = plan
+        .containers
+        .first()
+        .map_or(0, |container| container.resources.gpus);
+    if gpus > 0 && connection.version.product == "podman" {
+        return Err(InputError(format!(
+            "the spec asks for {gpus} GPU(s) per node, but {} is Podman {}, whose Docker-compatible API ignores GPU requests, so the job would run without GPUs; set `gpus 0`, or use a Docker engine with the NVIDIA runtime (`engine \"docker\"`)",
+            connection.engine.endpoint(),
+            connection.version.version
+        )));
+    }
+    Ok(())
 }
 
 async fn run_status(args: StatusArgs) -> anyhow::Result<Exit> {

@@ -198,12 +198,25 @@ fn current_uid() -> u32 {
 /// service.
 pub async fn connect(request: &Request) -> Result<Connection, NotFound> {
     let explicit = request.flag_host.is_some() || request.spec_host.is_some();
-    let mut attempts = Vec::new();
+    let mut attempts: Vec<(Candidate, String)> = Vec::new();
 
     for candidate in candidates(request) {
         match try_connect(&candidate.url).await {
             Ok((engine, version)) => {
                 tracing::info!(url = %candidate.url, source = candidate.source, "engine found");
+                // A socket named in the environment that does not answer is
+                // most likely a mistake, so the fallback is said, not hidden.
+                for (skipped, reason) in &attempts {
+                    if skipped.source.starts_with('$') {
+                        eprintln!(
+                            "warning: {}={} did not answer ({reason}); using {} ({}) instead",
+                            skipped.source.trim_start_matches('$'),
+                            skipped.url,
+                            candidate.url,
+                            candidate.source
+                        );
+                    }
+                }
                 return Ok(Connection {
                     engine,
                     version,

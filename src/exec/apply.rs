@@ -56,29 +56,47 @@ pub async fn apply<E: Engine>(
     let existing = find_job(engine, job)
         .await
         .with_context(|| format!("looking for an existing job named `{job}`"))?;
-    if !existing.is_empty() {
+    if !existing.is_empty() && !options.replace {
         let report = JobReport::from_containers(job, &existing.containers);
-        if runs_same_plan(plan, &report) {
-            progress.finish();
-            println!(
-                "job {job} already runs this plan ({}), status {}; nothing to change",
-                plan.hash,
-                report.status.as_str()
-            );
-            if report.status == Status::Running && !options.detach {
-                let report = wait::wait_job(engine, job).await?;
-                println!("{}", wait::render_report(engine, &report).await.trim_end());
-                return Ok(Outcome::Finished(report.status));
+        let same_plan = report.plan_hash.as_deref() == Some(plan.hash.as_str());
+        match (same_plan, report.status) {
+            (true, Status::Running | Status::Created) => {
+                progress.finish();
+                println!(
+                    "job {job} already runs this plan ({}), status {}; nothing to change",
+                    plan.hash,
+                    report.status.as_str()
+                );
+                if !options.detach {
+                    let report = wait::wait_job(engine, job).await?;
+                    println!("{}", wait::render_report(engine, &report).await.trim_end());
+                    return Ok(Outcome::Finished(report.status));
+                }
+                return Ok(Outcome::Unchanged(report.status));
             }
-            return Ok(Outcome::Unchanged(report.status));
-        }
-        if !options.replace {
-            let hash = report.plan_hash.as_deref().unwrap_or("no plan hash");
-            return Err(InputError(format!(
-                "job `{job}` already exists ({}, {hash}) with a different plan; pass --replace to delete it and apply this plan (its workspace is kept), or `trainc delete {job}` first",
-                report.status.as_str()
-            ))
-            .into());
+            (true, Status::Complete) => {
+                progress.finish();
+                println!(
+                    "job {job} already completed this plan ({}); nothing to change. `trainc apply --replace` runs it again",
+                    plan.hash
+                );
+                return Ok(Outcome::Unchanged(report.status));
+            }
+            (true, status) => {
+                return Err(InputError(format!(
+                    "job `{job}` already exists with this plan and is {}; pass --replace to run it again (its logs are saved in the workspace first), or `trainc delete {job}` first",
+                    status.as_str()
+                ))
+                .into());
+            }
+            (false, status) => {
+                let hash = report.plan_hash.as_deref().unwrap_or("no plan hash");
+                return Err(InputError(format!(
+                    "job `{job}` already exists ({}, {hash}) with a different plan; pass --replace to delete it and apply this plan (its logs are saved in the workspace first), or `trainc delete {job}` first",
+                    status.as_str()
+                ))
+                .into());
+            }
         }
     }
 
@@ -88,7 +106,8 @@ pub async fn apply<E: Engine>(
 
     if !existing.is_empty() {
         progress.step(format!("deleting the existing job {job} (--replace)"));
-        let removal = delete::remove_job(engine, &existing).await;
+        let workspace_dir = workspace::resolve(&plan.workspace.host_dir)?;
+        let removal = delete::save_and_remove(engine, job, &existing, &workspace_dir).await;
         if !removal.failures.is_empty() {
             anyhow::bail!("replacing job `{job}`: {}", removal.describe());
         }
@@ -145,12 +164,6 @@ pub async fn apply<E: Engine>(
     }
 
     run_to_end(engine, plan, &nodes, &workspace_dir, &mut interrupt).await
-}
-
-fn runs_same_plan(plan: &Plan, report: &JobReport) -> bool {
-    let same_hash = report.plan_hash.as_deref() == Some(plan.hash.as_str());
-    let every_node = report.nodes.len() == plan.containers.len();
-    same_hash && every_node && matches!(report.status, Status::Running | Status::Complete)
 }
 
 /// Makes sure every image is present, pulling per the pull policy. Never
@@ -406,7 +419,7 @@ async fn run_to_end<E: Engine>(
     }
 
     let left = if plan.engine.auto_remove {
-        let removal = auto_remove(engine, &report, nodes, &objects, workspace_dir).await;
+        let removal = delete::save_and_remove(engine, job, &objects, workspace_dir).await;
         if removal.failures.is_empty() {
             format!(
                 "removed the job's containers and network; logs saved in {}",
@@ -434,28 +447,6 @@ async fn run_to_end<E: Engine>(
 fn logs_dir_text(workspace_dir: &Path) -> String {
     let dir: PathBuf = workspace::logs_dir(workspace_dir);
     dir.display().to_string()
-}
-
-/// Saves logs and the summary into the workspace, then removes the
-/// containers and network.
-async fn auto_remove<E: Engine>(
-    engine: &E,
-    report: &JobReport,
-    nodes: &[String],
-    objects: &super::JobObjects,
-    workspace_dir: &Path,
-) -> Removal {
-    let mut removal = Removal::default();
-    removal
-        .failures
-        .extend(wait::save_logs(engine, nodes, workspace_dir).await);
-    if let Err(error) = report.save(workspace_dir) {
-        removal
-            .failures
-            .push(format!("saving the job summary: {error:#}"));
-    }
-    removal.merge(delete::remove_job(engine, objects).await);
-    removal
 }
 
 #[cfg(test)]
@@ -681,6 +672,51 @@ mod tests {
         assert!(error.downcast_ref::<InputError>().is_some());
         assert!(error.to_string().contains("--replace"));
         assert!(error.to_string().contains("Running"));
+    }
+
+    #[tokio::test]
+    async fn failed_job_with_same_plan_needs_replace() {
+        let engine = engine_with_image();
+        let plan = test_plan::plan("again", 2, "sha256:a");
+        apply(&engine, &plan, DETACH).await.unwrap();
+        engine.exit_code("again-node-1", 1);
+        engine.wait_container("again-node-1").await.unwrap();
+
+        let error = apply(&engine, &plan, DETACH).await.unwrap_err();
+
+        assert!(error.downcast_ref::<InputError>().is_some());
+        let message = error.to_string();
+        assert!(
+            message.contains("with this plan and is Failed"),
+            "{message}"
+        );
+        assert!(message.contains("--replace"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn replace_runs_same_plan_again_and_keeps_logs() {
+        let data_dir = test_plan::use_test_data_dir();
+        let engine = engine_with_image();
+        let plan = test_plan::plan("rerun", 1, "sha256:a");
+        apply(&engine, &plan, DETACH).await.unwrap();
+        engine.set_logs("rerun-node-0", "first run\n");
+        let options = ApplyOptions {
+            detach: true,
+            replace: true,
+        };
+
+        let outcome = apply(&engine, &plan, options).await.unwrap();
+
+        assert_eq!(outcome, Outcome::Detached);
+        let creates = engine
+            .calls()
+            .iter()
+            .filter(|call| *call == "create_container rerun-node-0")
+            .count();
+        assert_eq!(creates, 2);
+        let saved =
+            std::fs::read_to_string(data_dir.join("jobs/rerun/logs/rerun-node-0.log")).unwrap();
+        assert_eq!(saved, "first run\n");
     }
 
     #[tokio::test]

@@ -1,13 +1,14 @@
 //! `trainc delete`, and the removal of a job's containers and network that
 //! apply's undo, replace and auto-remove share.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use futures_util::future::join_all;
 
 use crate::engine::{Engine, EngineError};
 
+use super::status::JobReport;
 use super::{find_job, workspace, InputError, JobObjects};
 
 /// The result of a removal: names removed, and every failure with its error.
@@ -85,6 +86,40 @@ pub async fn remove_job<E: Engine>(engine: &E, objects: &JobObjects) -> Removal 
     remove(engine, &containers, &networks).await
 }
 
+/// Saves every node's log and the job summary into the workspace (an
+/// earlier run's logs are moved aside first), then removes the job's
+/// containers and network. A log that cannot be saved is reported and the
+/// removal still goes ahead, because the user asked for it.
+pub async fn save_and_remove<E: Engine>(
+    engine: &E,
+    job: &str,
+    objects: &JobObjects,
+    workspace_dir: &Path,
+) -> Removal {
+    let mut removal = Removal::default();
+    if !objects.containers.is_empty() {
+        if let Err(error) = workspace::rotate_logs(workspace_dir) {
+            removal.failures.push(format!("{error:#}"));
+        }
+        let nodes: Vec<String> = objects
+            .containers
+            .iter()
+            .map(|container| container.name.clone())
+            .collect();
+        removal
+            .failures
+            .extend(super::wait::save_logs(engine, &nodes, workspace_dir).await);
+        let report = JobReport::from_containers(job, &objects.containers);
+        if let Err(error) = report.save(workspace_dir) {
+            removal
+                .failures
+                .push(format!("saving the job summary: {error:#}"));
+        }
+    }
+    removal.merge(remove_job(engine, objects).await);
+    removal
+}
+
 #[derive(Debug)]
 pub struct DeleteReport {
     pub removal: Removal,
@@ -99,7 +134,10 @@ impl DeleteReport {
         let folder = self.workspace.display();
         text.push_str(&match (self.workspace_existed, self.purged) {
             (true, true) => format!("deleted the workspace {folder}\n"),
-            (true, false) => format!("kept the workspace {folder} (delete it with --purge)\n"),
+            (true, false) => format!(
+                "kept the workspace {folder}, with the nodes' logs in {}/ (delete it with --purge)\n",
+                workspace::LOGS_DIR
+            ),
             (false, _) => format!("no workspace at {folder}\n"),
         });
         text
@@ -123,11 +161,12 @@ pub async fn delete<E: Engine>(engine: &E, job: &str, purge: bool) -> anyhow::Re
         .into());
     }
 
-    let removal = remove_job(engine, &objects).await;
+    let removal = save_and_remove(engine, job, &objects, &workspace_dir).await;
     if !removal.failures.is_empty() {
         anyhow::bail!("deleting job `{job}`: {}", removal.describe());
     }
 
+    let workspace_existed = workspace_dir.exists();
     if purge && workspace_existed {
         std::fs::remove_dir_all(&workspace_dir)
             .with_context(|| format!("deleting the workspace {}", workspace_dir.display()))?;
@@ -166,6 +205,28 @@ mod tests {
         assert!(engine.network_names().is_empty());
         assert!(report.workspace.is_dir());
         assert!(report.render_text("keepdir").contains("kept the workspace"));
+    }
+
+    #[tokio::test]
+    async fn delete_saves_logs_and_moves_older_ones_aside() {
+        let data_dir = crate::exec::test_plan::use_test_data_dir();
+        let engine = FakeEngine::new();
+        engine.add_image(IMAGE);
+        let logs = data_dir.join("jobs/savelogs/logs");
+        std::fs::create_dir_all(&logs).unwrap();
+        std::fs::write(logs.join("savelogs-node-0.log"), "older run\n").unwrap();
+        apply(&engine, &test_plan::plan("savelogs", 2, "sha256:a"), DETACH)
+            .await
+            .unwrap();
+        engine.set_logs("savelogs-node-1", "rank 1 output\n");
+
+        delete(&engine, "savelogs", false).await.unwrap();
+
+        let saved = std::fs::read_to_string(logs.join("savelogs-node-1.log")).unwrap();
+        assert_eq!(saved, "rank 1 output\n");
+        assert!(logs.join("summary.json").is_file());
+        let older = data_dir.join("jobs/savelogs/logs-1/savelogs-node-0.log");
+        assert_eq!(std::fs::read_to_string(older).unwrap(), "older run\n");
     }
 
     #[tokio::test]

@@ -9,7 +9,7 @@ use crate::engine::{Engine, LogOptions};
 
 use super::output::{print_lines, PrefixedLines};
 use super::wait::{last_lines, saved_log};
-use super::{find_job, rank_of, workspace};
+use super::{find_job, rank_of, workspace, InputError};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LogsRequest {
@@ -24,6 +24,9 @@ pub async fn logs<E: Engine>(engine: &E, job: &str, request: LogsRequest) -> any
     let objects = find_job(engine, job)
         .await
         .with_context(|| format!("listing the containers of job `{job}`"))?;
+    if objects.containers.is_empty() {
+        return print_saved(job, request);
+    }
     let nodes: Vec<String> = objects
         .containers
         .iter()
@@ -31,14 +34,16 @@ pub async fn logs<E: Engine>(engine: &E, job: &str, request: LogsRequest) -> any
         .map(|container| container.name.clone())
         .collect();
     if nodes.is_empty() {
-        return print_saved(job, request);
+        return Err(node_out_of_range(job, request, objects.containers.len()));
     }
 
     let prefix = request.node.is_none();
     let width = nodes.iter().map(String::len).max().unwrap_or(0);
+    // Without follow, the tail is cut here from the whole log: Podman 4.3's
+    // own tail splits and joins lines that were written in pieces.
     let options = LogOptions {
         follow: request.follow,
-        tail: request.tail,
+        tail: if request.follow { request.tail } else { None },
     };
     // With follow, all nodes stream at once; otherwise nodes print one
     // after another in rank order, so their lines do not interleave.
@@ -46,13 +51,13 @@ pub async fn logs<E: Engine>(engine: &E, job: &str, request: LogsRequest) -> any
         let results = join_all(
             nodes
                 .iter()
-                .map(|node| print_node(engine, node, options, prefix, width)),
+                .map(|node| print_node(engine, node, options, request.tail, prefix, width)),
         )
         .await;
         results.into_iter().collect::<anyhow::Result<Vec<()>>>()?;
     } else {
         for node in &nodes {
-            print_node(engine, node, options, prefix, width).await?;
+            print_node(engine, node, options, request.tail, prefix, width).await?;
         }
     }
     Ok(())
@@ -62,9 +67,22 @@ async fn print_node<E: Engine>(
     engine: &E,
     node: &str,
     options: LogOptions,
+    tail: Option<usize>,
     prefix: bool,
     width: usize,
 ) -> anyhow::Result<()> {
+    if !options.follow {
+        let bytes = read_all(engine, node).await?;
+        let lines = last_lines(&bytes, tail.unwrap_or(usize::MAX));
+        if prefix {
+            let joined = lines.join("\n") + "\n";
+            print_lines(&PrefixedLines::new(node, width).push(joined.as_bytes()));
+        } else {
+            print_lines(&lines);
+        }
+        return Ok(());
+    }
+
     let mut lines = PrefixedLines::new(node, width);
     let mut stream = engine.logs(node, options);
     while let Some(chunk) = stream.next().await {
@@ -99,16 +117,21 @@ fn print_saved(job: &str, request: LogsRequest) -> anyhow::Result<()> {
             .collect(),
         Err(_) => Vec::new(),
     };
+    if nodes.is_empty() {
+        return Err(InputError(format!(
+            "job `{job}` not found: it has no containers on the engine and no saved logs in {}; `trainc list` shows the jobs",
+            dir.display()
+        ))
+        .into());
+    }
+    let saved_nodes = nodes.len();
     if let Some(rank) = request.node {
         let suffix = format!("-node-{rank}");
         nodes.retain(|node| node.ends_with(&suffix));
     }
     nodes.sort_by_key(|node| (node_rank(node), node.clone()));
     if nodes.is_empty() {
-        anyhow::bail!(
-            "job `{job}` has no containers on the engine and no saved logs in {}; `trainc list` shows the jobs",
-            dir.display()
-        );
+        return Err(node_out_of_range(job, request, saved_nodes));
     }
 
     eprintln!(
@@ -128,6 +151,31 @@ fn print_saved(job: &str, request: LogsRequest) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn node_out_of_range(job: &str, request: LogsRequest, nodes: usize) -> anyhow::Error {
+    let rank = request.node.unwrap_or_default();
+    InputError(format!(
+        "job `{job}` has no node {rank}: its {nodes} node(s) have ranks 0 to {}",
+        nodes.saturating_sub(1)
+    ))
+    .into()
+}
+
+/// Reads a container's whole log, as it is so far.
+pub async fn read_all<E: Engine>(engine: &E, node: &str) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut stream = engine.logs(
+        node,
+        LogOptions {
+            follow: false,
+            tail: None,
+        },
+    );
+    while let Some(chunk) = stream.next().await {
+        bytes.extend(chunk.with_context(|| format!("reading the logs of container `{node}`"))?);
+    }
+    Ok(bytes)
 }
 
 fn node_rank(node: &str) -> Option<u32> {

@@ -118,29 +118,13 @@ pub async fn stop_all<'a, E: Engine>(engine: &E, nodes: impl Iterator<Item = &'a
 }
 
 /// Reads the last lines of a node's output from the engine, else from the
-/// log saved in the workspace.
+/// log saved in the workspace. The whole log is read and cut here, because
+/// Podman 4.3's own tail splits and joins lines written in pieces.
 pub async fn tail_lines<E: Engine>(engine: &E, node: &str, job: &str, count: usize) -> Vec<String> {
-    let mut bytes = Vec::new();
-    let mut stream = engine.logs(
-        node,
-        LogOptions {
-            follow: false,
-            tail: Some(count),
-        },
-    );
-    let mut from_engine = true;
-    while let Some(chunk) = stream.next().await {
-        match chunk {
-            Ok(chunk) => bytes.extend(chunk),
-            Err(_) => {
-                from_engine = false;
-                break;
-            }
-        }
-    }
-    if !from_engine {
-        bytes = saved_log(job, node).unwrap_or_default();
-    }
+    let bytes = match super::logs::read_all(engine, node).await {
+        Ok(bytes) => bytes,
+        Err(_) => saved_log(job, node).unwrap_or_default(),
+    };
     last_lines(&bytes, count)
 }
 

@@ -45,6 +45,31 @@ pub fn logs_dir(workspace: &Path) -> PathBuf {
     workspace.join(LOGS_DIR)
 }
 
+/// Moves the logs of an earlier run aside, to `logs-1`, `logs-2` and so on
+/// (the lowest free number), so that saving a new run's logs loses nothing.
+/// Returns the folder they went to, if there were any.
+pub fn rotate_logs(workspace: &Path) -> anyhow::Result<Option<PathBuf>> {
+    let current = logs_dir(workspace);
+    let has_files = std::fs::read_dir(&current)
+        .map(|mut entries| entries.next().is_some())
+        .unwrap_or(false);
+    if !has_files {
+        return Ok(None);
+    }
+    let target = (1..)
+        .map(|n| workspace.join(format!("{LOGS_DIR}-{n}")))
+        .find(|path| !path.exists())
+        .expect("an unbounded range always has a free number");
+    std::fs::rename(&current, &target).with_context(|| {
+        format!(
+            "moving the earlier logs {} to {}",
+            current.display(),
+            target.display()
+        )
+    })?;
+    Ok(Some(target))
+}
+
 /// Creates the folder if missing; an existing folder and its content stay.
 pub fn ensure(workspace: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(workspace)

@@ -908,17 +908,15 @@ fn read_engine(ctx: &mut Ctx, node: &Node) -> EngineConfig {
 
     let block = ctx.block(node, &["host", "pull-policy", "auto-remove"], &[]);
     if let Some(host) = block.get("host").and_then(|n| ctx.single_string(n)) {
-        const SCHEMES: [&str; 4] = ["unix://", "tcp://", "http://", "https://"];
-        if SCHEMES
-            .iter()
-            .any(|scheme| host.value.starts_with(scheme) && host.value.len() > scheme.len())
-        {
+        // NOTE: the executor speaks to engines over Unix sockets only, so
+        // tcp:// and ssh:// hosts are rejected here rather than at apply.
+        if host.value.starts_with("unix://") && host.value.len() > "unix://".len() {
             engine.host = Some(host.value);
         } else {
             ctx.push(
                 Diagnostic::new(Code::InvalidEngineHost, format!("invalid engine host `{}`", host.value))
-                    .with_span(host.span, "not a socket URL")
-                    .with_help("write a URL such as `unix:///run/podman/podman.sock` or `tcp://127.0.0.1:8080`"),
+                    .with_span(host.span, "not a unix:// socket URL")
+                    .with_help("write a Unix socket URL such as `unix:///run/podman/podman.sock`; trainc does not connect over TCP or SSH"),
             );
         }
     }
