@@ -409,13 +409,25 @@ async fn run_to_end<E: Engine>(
         .await
         .context("reading the job's final state")?;
     let report = JobReport::from_containers(job, &objects.containers);
-    let text = wait::render_report(engine, &report).await;
-    println!("{}", text.trim_end());
-    if let Some(Ending {
-        first_failure: Some((node, code)),
-    }) = &ending
-    {
-        println!("{node} failed first (exit code {code}); trainc stopped the other nodes");
+    let first_failed = match &ending {
+        Some(Ending {
+            first_failure: Some((node, code)),
+        }) => {
+            println!("{node} failed first (exit code {code}); trainc stopped the other nodes");
+            Some(node.as_str())
+        }
+        _ => None,
+    };
+    if ending.is_some() {
+        let text = wait::render_report_with_first(engine, &report, first_failed).await;
+        println!("{}", text.trim_end());
+    } else {
+        // The nodes were stopped on request, so their exit codes say
+        // nothing about the training and their tails are not shown.
+        println!(
+            "job {job}: interrupted; trainc stopped its {} node(s)",
+            nodes.len()
+        );
     }
 
     let left = if plan.engine.auto_remove {
@@ -430,16 +442,13 @@ async fn run_to_end<E: Engine>(
         }
     } else {
         format!(
-            "containers and network kept (auto-remove is off); `trainc delete {job}` removes them"
+            "containers and network kept (auto-remove is off); `trainc delete {job}` removes them and saves their logs"
         )
     };
     println!("{left}");
 
     match ending {
-        None => {
-            eprintln!("job {job} interrupted; {left}");
-            Ok(Outcome::Interrupted)
-        }
+        None => Ok(Outcome::Interrupted),
         Some(_) => Ok(Outcome::Finished(report.status)),
     }
 }

@@ -143,17 +143,36 @@ pub fn last_lines(bytes: &[u8], count: usize) -> Vec<String> {
 
 /// Renders the per-node summary, and each failed node's last lines.
 pub async fn render_report<E: Engine>(engine: &E, report: &JobReport) -> String {
+    render_report_with_first(engine, report, None).await
+}
+
+/// [`render_report`], with the tail of `first_failed` (the node whose
+/// failure made trainc stop the others) before the tails of the nodes it
+/// stopped, since its output explains the failure.
+pub async fn render_report_with_first<E: Engine>(
+    engine: &E,
+    report: &JobReport,
+    first_failed: Option<&str>,
+) -> String {
     let mut text = report.render_text();
-    for node in report
+    let mut failed: Vec<&str> = report
         .nodes
         .iter()
         .filter(|node| node.status == Status::Failed)
-    {
-        let lines = tail_lines(engine, &node.name, &report.name, FAILURE_TAIL_LINES).await;
+        .map(|node| node.name.as_str())
+        .collect();
+    failed.sort_by_key(|name| Some(*name) != first_failed);
+    for name in failed {
+        let lines = tail_lines(engine, name, &report.name, FAILURE_TAIL_LINES).await;
         if lines.is_empty() {
             continue;
         }
-        text.push_str(&format!("last {} lines of {}:\n", lines.len(), node.name));
+        let note = if first_failed.is_some_and(|first| first != name) {
+            " (stopped by trainc)"
+        } else {
+            ""
+        };
+        text.push_str(&format!("last {} lines of {name}{note}:\n", lines.len()));
         for line in lines {
             text.push_str(&format!("  {line}\n"));
         }
