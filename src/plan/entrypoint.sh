@@ -52,7 +52,9 @@ while True:
     if time.monotonic() >= deadline:
         print(f"trainc: timed out after {timeout} s waiting for the rendezvous master at {host}:{port} (last error: {last_error}); check that rank 0 started, or raise TRAINC_MASTER_TIMEOUT", file=sys.stderr)
         sys.exit(1)
-    time.sleep(1)
+    # Rank 0 listens within seconds, so a short step keeps this node from
+    # starting late, which would hold every node at torchrun's exit barrier.
+    time.sleep(0.1)
 PYTHON
     status=$?
     if [ "$status" -ne 0 ]; then

@@ -522,7 +522,7 @@ fn read_env(ctx: &mut Ctx, node: &Node) -> BTreeMap<String, EnvSource> {
                 )
             } else if name.value.starts_with("TRAINC_") {
                 format!(
-                    "`{}` is in the TRAINC_* namespace, which trainc's entrypoint reads",
+                    "`{}` is set by trainc for its entrypoint (TRAINC_MASTER_TIMEOUT is the only TRAINC_* variable a spec may set)",
                     name.value
                 )
             } else {

@@ -175,11 +175,17 @@ pub(crate) const INJECTED_ENV: [&str; 6] = [
     "WORLD_SIZE",
 ];
 
+/// `TRAINC_*` variable that a spec may set: how long a node waits for the
+/// rendezvous master, in seconds.
+pub(crate) const USER_TRAINC_ENV: &str = "TRAINC_MASTER_TIMEOUT";
+
 /// Whether trainc or torchrun sets `name` itself. torchrun reads every
-/// `PET_*` variable as one of its options, and the entrypoint reads
-/// `TRAINC_*` ones.
+/// `PET_*` variable as one of its options, and trainc sets the `TRAINC_*`
+/// ones its entrypoint reads, except [`USER_TRAINC_ENV`].
 pub(crate) fn is_injected_env(name: &str) -> bool {
-    INJECTED_ENV.contains(&name) || name.starts_with("PET_") || name.starts_with("TRAINC_")
+    INJECTED_ENV.contains(&name)
+        || name.starts_with("PET_")
+        || (name.starts_with("TRAINC_") && name != USER_TRAINC_ENV)
 }
 
 /// Whether an environment variable name suggests a credential.
@@ -341,6 +347,7 @@ mod tests {
         assert!(!is_env_name("A-B"));
         assert!(is_injected_env("PET_NNODES"));
         assert!(is_injected_env("TRAINC_WAIT_FOR_MASTER"));
+        assert!(!is_injected_env("TRAINC_MASTER_TIMEOUT"));
         assert!(is_injected_env("RANK"));
         assert!(!is_injected_env("RANKING"));
     }
