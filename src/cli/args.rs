@@ -159,6 +159,9 @@ pub struct DeleteArgs {
 pub struct DoctorArgs {
     /// A job spec whose images and engine settings to check.
     pub spec: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
     #[command(flatten)]
     pub engine: EngineArgs,
 }
