@@ -11,11 +11,11 @@ use super::jobs;
 use crate::engine::Engine;
 use crate::plan::Plan;
 
-/// The value of `format` in the JSON document; bump it on incompatible changes.
+/// The value of `format` in the JSON document, bumped on incompatible changes.
 const FORMAT: &str = "trainc.doctor/v1";
 
-/// What doctor found: printed as text, or as the `trainc.doctor/v1` JSON
-/// document with `--format json`.
+/// The findings of one doctor run, printed as text, or as the
+/// `trainc.doctor/v1` JSON document with `--format json`.
 #[derive(Debug, Serialize)]
 struct Findings {
     format: &'static str,
@@ -33,7 +33,7 @@ struct EngineFindings {
     version: String,
     api_version: String,
     socket: String,
-    /// Where the socket came from, such as `--host` or `rootful Podman`.
+    /// The source of the socket, such as `--host` or `rootful Podman`.
     found_via: String,
     /// Whether trainc started a `podman system service` for this command
     /// only, because no socket responded.
@@ -83,8 +83,8 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<Exit> {
     let connection = match jobs::connect(&args.engine, plan.as_ref()).await {
         Ok(connection) => connection,
         Err(error) => {
-            // The error, printed to stderr by the caller, lists every socket
-            // tried and the fixes; the JSON document repeats it as a check.
+            // The caller prints the error, which lists every socket tried and
+            // the fixes, to stderr, so the JSON document repeats it as a check.
             match args.format {
                 OutputFormat::Text => println!("engine: not found"),
                 OutputFormat::Json => {
