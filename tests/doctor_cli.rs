@@ -5,7 +5,8 @@ mod common;
 
 use common::{stderr, stdout, Scratch, BUSYBOX, SOCKET};
 
-/// A job on `image` that runs a shell command, so it needs no script file.
+/// Writes a spec for a job on `image` that runs a shell command, so that it
+/// needs no script file, and returns its path.
 fn spec_with_image(scratch: &Scratch, image: &str) -> String {
     let spec = scratch.spec(&format!(
         r#"job "{{job}}" {{

@@ -304,7 +304,7 @@ fn check_missing_json_file_suggests_json() {
 #[test]
 fn check_infers_json_plan_without_format() {
     let folder = SpecFolder::new("infer-json", SPEC);
-    // No .json extension, so only the content tells the format.
+    // The name has no .json extension, so the format must come from the content.
     let written = run(trainc()
         .args(["plan", "spec.kdl", "--format", "json", "--out", "job.plan"])
         .current_dir(&folder.path));
@@ -340,6 +340,34 @@ fn stale_json_plan_fix_keeps_json() {
     );
     assert!(
         stderr.contains("fix: trainc plan spec.kdl --format json --out job.plan"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn explicit_format_wins_with_note() {
+    let folder = SpecFolder::new("explicit-format", SPEC);
+    let written = run(trainc()
+        .args(["plan", "spec.kdl", "--format", "json", "--out", "job.plan"])
+        .current_dir(&folder.path));
+    assert_eq!(written.status.code(), Some(0), "{}", stderr_of(&written));
+
+    let checked = run(trainc()
+        .args([
+            "plan", "spec.kdl", "--format", "text", "--check", "job.plan",
+        ])
+        .current_dir(&folder.path));
+
+    assert_eq!(checked.status.code(), Some(1));
+    let stderr = stderr_of(&checked);
+    assert!(
+        stderr.contains(
+            "note: job.plan looks like a JSON plan, but it was compared as text because of --format\n"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("fix: trainc plan spec.kdl --out job.plan\n"),
         "{stderr}"
     );
 }

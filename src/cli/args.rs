@@ -69,7 +69,7 @@ pub struct ValidateArgs {
 pub struct PlanArgs {
     /// The job spec (KDL).
     pub spec: PathBuf,
-    /// Plan format; text when not given, except that --check compares in the
+    /// Plan format, text when not given. Without it, --check compares in the
     /// committed file's format.
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,

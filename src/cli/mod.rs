@@ -36,8 +36,8 @@ pub fn main() -> ExitCode {
 }
 
 /// Logs go to stderr, in colour only on a terminal and when `NO_COLOR` is
-/// unset; `-v` shows debug, `-vv` trace. `TRAINC_LOG` overrides both with an
-/// `EnvFilter` directive.
+/// unset. `-v` shows debug, `-vv` trace, and `TRAINC_LOG` overrides both
+/// with an `EnvFilter` directive.
 fn init_tracing(verbose: u8) {
     use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
