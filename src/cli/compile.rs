@@ -187,7 +187,10 @@ fn check_committed(args: &PlanArgs, committed_path: &Path, plan: &Plan) -> Exit 
         "{}",
         diff_summary(&committed, &rendered, committed_path, &args.spec)
     );
-    if format != detected {
+    // An empty file looks like no format, so only a file with content gets
+    // the note.
+    let blank = committed.trim().is_empty();
+    if format != detected && !blank {
         eprintln!(
             "note: {} looks like a {} plan, but it was compared as {} because of --format",
             committed_path.display(),
