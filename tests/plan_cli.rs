@@ -265,7 +265,7 @@ fn check_stale_plan_exits_1_with_fix() {
 }
 
 #[test]
-fn check_missing_plan_exits_1() {
+fn check_missing_plan_exits_2() {
     let folder = SpecFolder::new("missing", SPEC);
 
     let checked = run(trainc()
@@ -279,7 +279,169 @@ fn check_missing_plan_exits_1() {
         ])
         .current_dir(&folder.path));
 
-    assert_eq!(checked.status.code(), Some(1));
+    assert_eq!(checked.status.code(), Some(2));
     assert!(stderr_of(&checked)
         .contains("write it with: trainc plan spec.kdl --format json --out absent.json"));
+}
+
+#[test]
+fn check_missing_json_file_suggests_json() {
+    let folder = SpecFolder::new("missing-json", SPEC);
+
+    let checked = run(trainc()
+        .args(["plan", "spec.kdl", "--check", "absent.json"])
+        .current_dir(&folder.path));
+
+    assert_eq!(checked.status.code(), Some(2));
+    assert!(
+        stderr_of(&checked)
+            .contains("write it with: trainc plan spec.kdl --format json --out absent.json"),
+        "{}",
+        stderr_of(&checked)
+    );
+}
+
+#[test]
+fn check_infers_json_plan_without_format() {
+    let folder = SpecFolder::new("infer-json", SPEC);
+    // The name has no .json extension, so the format must come from the content.
+    let written = run(trainc()
+        .args(["plan", "spec.kdl", "--format", "json", "--out", "job.plan"])
+        .current_dir(&folder.path));
+    assert_eq!(written.status.code(), Some(0), "{}", stderr_of(&written));
+
+    let checked = run(trainc()
+        .args(["plan", "spec.kdl", "--check", "job.plan"])
+        .current_dir(&folder.path));
+
+    assert_eq!(checked.status.code(), Some(0), "{}", stderr_of(&checked));
+    assert!(stderr_of(&checked).contains("job.plan: up to date"));
+}
+
+#[test]
+fn stale_json_plan_fix_keeps_json() {
+    let folder = SpecFolder::new("stale-json", SPEC);
+    let written = run(trainc()
+        .args(["plan", "spec.kdl", "--format", "json", "--out", "job.plan"])
+        .current_dir(&folder.path));
+    assert_eq!(written.status.code(), Some(0), "{}", stderr_of(&written));
+    fs::write(folder.spec(), SPEC.replace("nodes 2", "nodes 3")).unwrap();
+
+    let checked = run(trainc()
+        .args(["plan", "spec.kdl", "--check", "job.plan"])
+        .current_dir(&folder.path));
+
+    assert_eq!(checked.status.code(), Some(1));
+    let stderr = stderr_of(&checked);
+    assert!(stderr.contains("job.plan is stale:"), "{stderr}");
+    assert!(
+        stderr.contains("\n-    \"nodes\": 2,\n"),
+        "a JSON diff, not a text-against-JSON diff: {stderr}"
+    );
+    assert!(
+        stderr.contains("fix: trainc plan spec.kdl --format json --out job.plan"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn explicit_format_wins_with_note() {
+    let folder = SpecFolder::new("explicit-format", SPEC);
+    let written = run(trainc()
+        .args(["plan", "spec.kdl", "--format", "json", "--out", "job.plan"])
+        .current_dir(&folder.path));
+    assert_eq!(written.status.code(), Some(0), "{}", stderr_of(&written));
+
+    let checked = run(trainc()
+        .args([
+            "plan", "spec.kdl", "--format", "text", "--check", "job.plan",
+        ])
+        .current_dir(&folder.path));
+
+    assert_eq!(checked.status.code(), Some(1));
+    let stderr = stderr_of(&checked);
+    assert!(
+        stderr.contains(
+            "note: job.plan looks like a JSON plan, but it was compared as text because of --format\n"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("fix: trainc plan spec.kdl --out job.plan\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn plan_unreadable_spec_counts_errors() {
+    let folder = SpecFolder::new("plan-unreadable", SPEC);
+    fs::write(folder.path.join("empty.kdl"), "").unwrap();
+
+    let missing = run(trainc()
+        .args(["plan", "nonexistent.kdl"])
+        .current_dir(&folder.path));
+    let empty = run(trainc()
+        .args(["plan", "empty.kdl"])
+        .current_dir(&folder.path));
+
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr_of(&missing).contains(
+            "nonexistent.kdl: 1 error, so no plan was made; fix the error above and run trainc plan again\n"
+        ),
+        "{}",
+        stderr_of(&missing)
+    );
+    assert!(!stderr_of(&missing).contains("invalid"));
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(
+        stderr_of(&empty).contains("empty.kdl: 1 error, so no plan was made"),
+        "{}",
+        stderr_of(&empty)
+    );
+}
+
+#[test]
+fn validate_failure_prints_summary() {
+    let invalid = SpecFolder::new("validate-summary", INVALID_SPEC);
+
+    let bad = run(trainc()
+        .args(["validate", "spec.kdl"])
+        .current_dir(&invalid.path));
+    let missing = run(trainc()
+        .args(["validate", "nonexistent.kdl"])
+        .current_dir(&invalid.path));
+
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = stderr_of(&bad);
+    let last_line = stderr.lines().last().unwrap_or_default();
+    assert!(last_line.starts_with("spec.kdl: "), "{stderr}");
+    assert!(
+        last_line.ends_with(" errors; fix the errors above and run trainc validate again"),
+        "{stderr}"
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr_of(&missing).ends_with(
+            "nonexistent.kdl: 1 error; fix the error above and run trainc validate again\n"
+        ),
+        "{}",
+        stderr_of(&missing)
+    );
+}
+
+#[test]
+fn verbose_logs_uncoloured_when_piped() {
+    let folder = SpecFolder::new("log-colour", SPEC);
+
+    let output = run(trainc()
+        .args(["-v", "plan", "spec.kdl"])
+        .env_remove("NO_COLOR")
+        .env_remove("TRAINC_LOG")
+        .current_dir(&folder.path));
+
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("DEBUG"), "-v shows debug logs: {stderr}");
+    assert!(!stderr.contains('\u{1b}'), "escape codes in {stderr:?}");
 }

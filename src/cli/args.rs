@@ -69,13 +69,15 @@ pub struct ValidateArgs {
 pub struct PlanArgs {
     /// The job spec (KDL).
     pub spec: PathBuf,
-    /// Plan format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    /// Plan format, text when not given. Without it, --check compares in the
+    /// committed file's format.
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
     /// Write the plan to FILE instead of stdout.
     #[arg(long, value_name = "FILE", conflicts_with = "check")]
     pub out: Option<PathBuf>,
-    /// Compare with a committed plan in FILE and fail (exit 1) when it differs.
+    /// Compare with a committed plan in FILE and fail (exit 1) when it
+    /// differs, or (exit 2) when FILE cannot be read.
     #[arg(long, value_name = "FILE")]
     pub check: Option<PathBuf>,
 }
@@ -157,6 +159,9 @@ pub struct DeleteArgs {
 pub struct DoctorArgs {
     /// A job spec whose images and engine settings to check.
     pub spec: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
     #[command(flatten)]
     pub engine: EngineArgs,
 }

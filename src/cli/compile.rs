@@ -11,6 +11,7 @@ use similar::TextDiff;
 use super::args::{OutputFormat, PlanArgs, ValidateArgs};
 use super::exit::Exit;
 use crate::diagnostics::Report;
+use crate::plan::Plan;
 use crate::{plan, render, validate};
 
 /// Maximum diff lines shown when `plan --check` finds a difference. The
@@ -29,10 +30,14 @@ pub fn validate(args: ValidateArgs) -> anyhow::Result<Exit> {
             return write_stdout(&json, exit_for(valid));
         }
         OutputFormat::Text => {
-            // The report ends with its own counts, so an invalid spec needs
-            // no further line.
             print_report(report);
             if !valid {
+                eprintln!(
+                    "{}: {}; {} and run trainc validate again",
+                    args.spec.display(),
+                    counts(report),
+                    fix_errors_hint(report)
+                );
                 return Ok(Exit::Invalid);
             }
         }
@@ -53,9 +58,10 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<Exit> {
         Some(job) if !checked.report.has_errors() => job,
         _ => {
             eprintln!(
-                "{}: invalid ({}), so no plan was made; fix the errors above and run trainc plan again",
+                "{}: {}, so no plan was made; {} and run trainc plan again",
                 args.spec.display(),
-                counts(&checked.report)
+                counts(&checked.report),
+                fix_errors_hint(&checked.report)
             );
             return Ok(Exit::Invalid);
         }
@@ -63,14 +69,12 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<Exit> {
 
     let plan = plan::build(&job);
     tracing::debug!(job = %plan.job.name, hash = %plan.hash, "built plan");
-    let rendered = match args.format {
-        OutputFormat::Text => render::render_text(&plan),
-        OutputFormat::Json => render::render_json(&plan),
-    };
 
     if let Some(committed) = &args.check {
-        return Ok(check_committed(&args, committed, &rendered));
+        return Ok(check_committed(&args, committed, &plan));
     }
+
+    let rendered = render_plan(&plan, args.format.unwrap_or(OutputFormat::Text));
     if let Some(out) = &args.out {
         if let Err(error) = write_atomically(out, rendered.as_bytes()) {
             eprintln!("error: {error:#}");
@@ -80,6 +84,13 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Success);
     }
     write_stdout(&rendered, Exit::Success)
+}
+
+fn render_plan(plan: &Plan, format: OutputFormat) -> String {
+    match format {
+        OutputFormat::Text => render::render_text(plan),
+        OutputFormat::Json => render::render_json(plan),
+    }
 }
 
 fn exit_for(valid: bool) -> Exit {
@@ -112,6 +123,15 @@ fn counts(report: &Report) -> String {
     parts.join(", ")
 }
 
+/// Tells the user to fix the error, or errors, listed above.
+fn fix_errors_hint(report: &Report) -> &'static str {
+    if report.error_count() == 1 {
+        "fix the error above"
+    } else {
+        "fix the errors above"
+    }
+}
+
 /// Formats `count` with `word`, plural unless the count is one.
 fn plural(count: usize, word: &str) -> String {
     if count == 1 {
@@ -135,20 +155,28 @@ fn write_stdout(text: &str, exit: Exit) -> anyhow::Result<Exit> {
     }
 }
 
-/// Compares the fresh rendering with the committed plan and prints a diff
-/// summary and the fix command when they differ.
-fn check_committed(args: &PlanArgs, committed_path: &Path, rendered: &str) -> Exit {
-    let fix = fix_command(args, committed_path);
+/// Compares the plan with the committed one, in the committed file's format
+/// unless `--format` was given, and prints a diff summary and the fix
+/// command when they differ. A committed file that cannot be read is
+/// invalid input (exit 2), because exit 1 means "stale".
+fn check_committed(args: &PlanArgs, committed_path: &Path, plan: &Plan) -> Exit {
     let committed = match fs::read(committed_path) {
         Ok(bytes) => bytes,
         Err(error) => {
+            let format = args
+                .format
+                .unwrap_or_else(|| format_from_extension(committed_path));
             eprintln!(
-                "{}: cannot read the committed plan ({error}); write it with: {fix}",
-                committed_path.display()
+                "{}: cannot read the committed plan ({error}); write it with: {}",
+                committed_path.display(),
+                fix_command(&args.spec, committed_path, format)
             );
-            return Exit::Failed;
+            return Exit::Invalid;
         }
     };
+    let detected = committed_format(committed_path, &committed);
+    let format = args.format.unwrap_or(detected);
+    let rendered = render_plan(plan, format);
     if committed == rendered.as_bytes() {
         eprintln!("{}: up to date", committed_path.display());
         return Exit::Success;
@@ -157,10 +185,50 @@ fn check_committed(args: &PlanArgs, committed_path: &Path, rendered: &str) -> Ex
     let committed = String::from_utf8_lossy(&committed);
     eprint!(
         "{}",
-        diff_summary(&committed, rendered, committed_path, &args.spec)
+        diff_summary(&committed, &rendered, committed_path, &args.spec)
     );
-    eprintln!("fix: {fix}");
+    // An empty file looks like no format, so only a file with content gets
+    // the note.
+    let blank = committed.trim().is_empty();
+    if format != detected && !blank {
+        eprintln!(
+            "note: {} looks like a {} plan, but it was compared as {} because of --format",
+            committed_path.display(),
+            format_name(detected),
+            format_name(format)
+        );
+    }
+    eprintln!("fix: {}", fix_command(&args.spec, committed_path, format));
     Exit::Failed
+}
+
+/// Infers a committed plan's format: JSON when its first non-blank byte is
+/// `{`, text when it has other content, and from the file extension
+/// (`.json` or not) when it is blank.
+fn committed_format(path: &Path, content: &[u8]) -> OutputFormat {
+    match content.iter().find(|byte| !byte.is_ascii_whitespace()) {
+        Some(b'{') => OutputFormat::Json,
+        Some(_) => OutputFormat::Text,
+        None => format_from_extension(path),
+    }
+}
+
+fn format_from_extension(path: &Path) -> OutputFormat {
+    let is_json = path
+        .extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("json"));
+    if is_json {
+        OutputFormat::Json
+    } else {
+        OutputFormat::Text
+    }
+}
+
+fn format_name(format: OutputFormat) -> &'static str {
+    match format {
+        OutputFormat::Text => "text",
+        OutputFormat::Json => "JSON",
+    }
 }
 
 fn diff_summary(committed: &str, rendered: &str, committed_path: &Path, spec: &Path) -> String {
@@ -208,13 +276,13 @@ fn diff_summary(committed: &str, rendered: &str, committed_path: &Path, spec: &P
 
 /// Builds the command that rewrites the committed plan, with its paths quoted for
 /// a POSIX shell.
-fn fix_command(args: &PlanArgs, committed_path: &Path) -> String {
+fn fix_command(spec: &Path, committed_path: &Path, format: OutputFormat) -> String {
     let quote = |path: &Path| {
         let text = path.to_string_lossy();
         render::quote_for_review(&text).into_owned()
     };
-    let mut command = format!("trainc plan {}", quote(&args.spec));
-    if args.format == OutputFormat::Json {
+    let mut command = format!("trainc plan {}", quote(spec));
+    if format == OutputFormat::Json {
         command.push_str(" --format json");
     }
     command.push_str(" --out ");
@@ -286,15 +354,42 @@ mod tests {
 
     #[test]
     fn fix_command_quotes_paths_and_keeps_format() {
-        let args = PlanArgs {
-            spec: PathBuf::from("my job.kdl"),
-            format: OutputFormat::Json,
-            out: None,
-            check: Some(PathBuf::from("plans/job.json")),
-        };
         assert_eq!(
-            fix_command(&args, Path::new("plans/job.json")),
+            fix_command(
+                Path::new("my job.kdl"),
+                Path::new("plans/job.json"),
+                OutputFormat::Json
+            ),
             "trainc plan 'my job.kdl' --format json --out plans/job.json"
+        );
+        assert_eq!(
+            fix_command(
+                Path::new("job.kdl"),
+                Path::new("job.plan"),
+                OutputFormat::Text
+            ),
+            "trainc plan job.kdl --out job.plan"
+        );
+    }
+
+    #[test]
+    fn committed_format_read_from_content() {
+        let text = Path::new("plan.txt");
+        let json = Path::new("plan.json");
+
+        assert_eq!(
+            committed_format(text, b"  \n{\"format\": 1}"),
+            OutputFormat::Json
+        );
+        assert_eq!(
+            committed_format(json, b"plan for job x\n"),
+            OutputFormat::Text
+        );
+        assert_eq!(committed_format(json, b" \n"), OutputFormat::Json);
+        assert_eq!(committed_format(text, b""), OutputFormat::Text);
+        assert_eq!(
+            committed_format(Path::new("PLAN.JSON"), b""),
+            OutputFormat::Json
         );
     }
 

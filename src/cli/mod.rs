@@ -35,9 +35,11 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr; `-v` shows debug, `-vv` trace. `TRAINC_LOG` overrides
-/// both with an `EnvFilter` directive.
+/// Logs go to stderr, in colour only on a terminal and when `NO_COLOR` is
+/// unset. `-v` shows debug, `-vv` trace, and `TRAINC_LOG` overrides both
+/// with an `EnvFilter` directive.
 fn init_tracing(verbose: u8) {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
 
     let default = match verbose {
@@ -49,6 +51,7 @@ fn init_tracing(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .without_time()
         .init();
 }
