@@ -89,7 +89,8 @@ pub struct ApplyArgs {
     /// Return once every node runs instead of waiting for the job to end.
     #[arg(short, long)]
     pub detach: bool,
-    /// Replace an existing job of the same name that runs a different plan.
+    /// Delete an existing job of the same name (saving its logs) and run
+    /// this plan, even when the plan is unchanged.
     #[arg(long)]
     pub replace: bool,
     #[command(flatten)]
