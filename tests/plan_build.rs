@@ -260,6 +260,16 @@ fn env_sorted_with_injected_values() {
 }
 
 #[test]
+fn nodes_without_packages_start_torchrun_at_once() {
+    let mut job = full_job();
+    job.trainer.packages.clear();
+    let plan = plan::build(&job);
+
+    let env = env_of(&plan, 1);
+    assert!(!env.contains_key("TRAINC_WAIT_FOR_MASTER"));
+}
+
+#[test]
 fn rank0_neither_waits_nor_uses_deferred_address() {
     let plan = plan::build(&full_job());
 

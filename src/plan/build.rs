@@ -311,7 +311,11 @@ fn container_env(job: &Job, rank: u32) -> Vec<EnvVar> {
     set("TRAINC_JOB", Value::literal(&job.name));
 
     if uses_torchrun(job) {
-        if rank > 0 {
+        // torchrun's static rendezvous retries the master's store for
+        // minutes, so nodes start it at once and their imports overlap
+        // with rank 0's. A pip install can delay rank 0 for longer than
+        // that, so nodes of jobs with packages wait for the master first.
+        if rank > 0 && !job.trainer.packages.is_empty() {
             set("TRAINC_WAIT_FOR_MASTER", Value::literal("1"));
         }
     } else if job.procs_per_node == 1 {
