@@ -1,4 +1,4 @@
-//! Version negotiation over `GET /_ping`. Podman answers `/version` only
+//! Version negotiation over `GET /_ping`. Podman responds to `/version` only
 //! after querying its OCI runtime and conmon binaries (about 240 ms on
 //! Podman 4.3.1 here), while `/_ping` returns in under a millisecond and
 //! carries the same facts in its headers: `Api-Version`, plus
@@ -12,14 +12,14 @@ use tokio::net::UnixStream;
 
 use super::{EngineError, EngineResult, EngineVersion};
 
-/// A ping must not hang discovery on a socket whose server never answers.
+/// A ping must not hang discovery on a socket whose server never responds.
 const PING_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Largest response read; a ping's headers and `OK` body are a few hundred bytes.
 const MAX_RESPONSE_BYTES: u64 = 64 * 1024;
 
-/// Pings the server on the Unix socket at `path` and returns what its
-/// headers say about it.
+/// Pings the server on the Unix socket at `path` and returns the engine
+/// product and versions from the response headers.
 pub async fn ping(path: &str) -> EngineResult<EngineVersion> {
     let exchange = async {
         let mut stream = UnixStream::connect(path).await?;
@@ -39,7 +39,7 @@ pub async fn ping(path: &str) -> EngineResult<EngineVersion> {
         .await
         .map_err(|_| {
             EngineError::Other(format!(
-                "no answer to GET /_ping within {} s",
+                "GET /_ping timed out after {} s",
                 PING_TIMEOUT.as_secs()
             ))
         })?
@@ -93,8 +93,8 @@ fn parse_ping_response(response: &str) -> EngineResult<EngineVersion> {
     })
 }
 
-/// The API version to speak: the server's, unless bollard's default is
-/// older, since bollard cannot speak newer versions than it knows.
+/// Returns the API version to use: the server's, unless bollard's default
+/// is older, since bollard does not support versions newer than its own.
 pub fn negotiated(api_version: &str) -> EngineResult<ClientVersion> {
     let parsed = api_version
         .split_once('.')
@@ -137,7 +137,7 @@ mod tests {
     }
 
     #[test]
-    fn ping_rejects_non_engine_answers() {
+    fn ping_rejects_non_engine_responses() {
         assert!(parse_ping_response("HTTP/1.1 404 Not Found\r\n\r\n").is_err());
         assert!(parse_ping_response("HTTP/1.1 200 OK\r\nServer: nginx\r\n\r\nOK").is_err());
         assert!(parse_ping_response("").is_err());
