@@ -109,7 +109,7 @@ async fn run_apply(args: ApplyArgs) -> anyhow::Result<Exit> {
 
 /// Podman 4.3.1's Docker-compatible API accepts a GPU device request and
 /// ignores it: a job asking for a GPU ran and completed on a machine with
-/// none. Running without the GPUs a spec asks for would be silently wrong.
+/// none. Running without the GPUs a spec requests would be silently wrong.
 fn reject_gpus_on_podman(plan: &Plan, connection: &Connection) -> Result<(), InputError> {
     let gpus = plan
         .containers

@@ -90,7 +90,7 @@ const WAIT_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis
 /// idempotent, so a retry is safe.
 const ARCHIVE_ATTEMPTS: u32 = 3;
 
-/// Whether Podman failed an archive upload with HTTP 500 `broken pipe`.
+/// Returns whether Podman failed an archive upload with HTTP 500 `broken pipe`.
 /// Podman 4.3.1 here did that to about one in 24 uploads when 8 containers
 /// were created and filled at once, and the same upload succeeded again.
 fn is_broken_pipe(error: &BollardError) -> bool {
@@ -473,7 +473,7 @@ impl Engine for BollardEngine {
                 ContainerState::Created | ContainerState::Running => {}
                 ContainerState::Other(state) => {
                     // `stopping`, `paused` and `stopped` pass on their own;
-                    // anything that never exits would loop here, so say it.
+                    // anything that never exits would loop here, so log it.
                     tracing::debug!(container = %name, %state, "still waiting for the container to exit");
                 }
             }

@@ -204,8 +204,8 @@ pub async fn connect(request: &Request) -> Result<Connection, NotFound> {
         match try_connect(&candidate.url).await {
             Ok((engine, version)) => {
                 tracing::info!(url = %candidate.url, source = candidate.source, "engine found");
-                // A socket named in the environment that does not answer is
-                // most likely a mistake, so the fallback is said, not hidden.
+                // A socket named in the environment that does not respond is
+                // most likely a mistake, so the fallback is reported, not hidden.
                 for (skipped, reason) in &attempts {
                     if skipped.source.starts_with('$') {
                         eprintln!(

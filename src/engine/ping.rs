@@ -1,6 +1,6 @@
 //! Version negotiation over `GET /_ping`. Podman responds to `/version` only
-//! after querying its OCI runtime and conmon binaries (about 240 ms on
-//! Podman 4.3.1 here), while `/_ping` returns in under a millisecond and
+//! after querying its OCI runtime and conmon binaries, which took about
+//! 240 ms on Podman 4.3.1 here. `/_ping` returns in under a millisecond and
 //! carries the same facts in its headers: `Api-Version`, plus
 //! `Libpod-Api-Version` on Podman or `Server: Docker/...` on Docker.
 

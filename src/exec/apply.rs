@@ -422,8 +422,8 @@ async fn run_to_end<E: Engine>(
         let text = wait::render_report_with_first(engine, &report, first_failed).await;
         println!("{}", text.trim_end());
     } else {
-        // The nodes were stopped on request, so their exit codes say
-        // nothing about the training and their tails are not shown.
+        // The nodes were stopped on request, so their exit codes carry no
+        // information about the training and their tails are not shown.
         println!(
             "job {job}: interrupted; trainc stopped its {} node(s)",
             nodes.len()

@@ -5,7 +5,7 @@ use anyhow::Context;
 use futures_util::future::join_all;
 use futures_util::StreamExt;
 
-use crate::engine::{Engine, LogOptions};
+use crate::engine::{Engine, EngineError, LogOptions};
 
 use super::output::{print_lines, PrefixedLines};
 use super::wait::{last_lines, saved_log};
@@ -164,6 +164,18 @@ fn node_out_of_range(job: &str, request: LogsRequest, nodes: usize) -> anyhow::E
 
 /// Reads a container's whole log, as it is so far.
 pub async fn read_all<E: Engine>(engine: &E, node: &str) -> anyhow::Result<Vec<u8>> {
+    match read_partial(engine, node).await {
+        (bytes, None) => Ok(bytes),
+        (_, Some(error)) => {
+            Err(anyhow::Error::new(error)
+                .context(format!("reading the logs of container `{node}`")))
+        }
+    }
+}
+
+/// Reads a container's whole log, and returns what arrived before an error
+/// together with that error, so that a caller saving logs keeps the part.
+pub async fn read_partial<E: Engine>(engine: &E, node: &str) -> (Vec<u8>, Option<EngineError>) {
     let mut bytes = Vec::new();
     let mut stream = engine.logs(
         node,
@@ -173,9 +185,12 @@ pub async fn read_all<E: Engine>(engine: &E, node: &str) -> anyhow::Result<Vec<u
         },
     );
     while let Some(chunk) = stream.next().await {
-        bytes.extend(chunk.with_context(|| format!("reading the logs of container `{node}`"))?);
+        match chunk {
+            Ok(chunk) => bytes.extend(chunk),
+            Err(error) => return (bytes, Some(error)),
+        }
     }
-    Ok(bytes)
+    (bytes, None)
 }
 
 fn node_rank(node: &str) -> Option<u32> {

@@ -235,24 +235,7 @@ pub async fn save_logs<E: Engine>(
         return failures;
     }
     for node in nodes {
-        let mut bytes = Vec::new();
-        let mut stream = engine.logs(
-            node,
-            LogOptions {
-                follow: false,
-                tail: None,
-            },
-        );
-        let mut failed = None;
-        while let Some(chunk) = stream.next().await {
-            match chunk {
-                Ok(chunk) => bytes.extend(chunk),
-                Err(error) => {
-                    failed = Some(error);
-                    break;
-                }
-            }
-        }
+        let (bytes, failed) = super::logs::read_partial(engine, node).await;
         if let Some(error) = failed {
             failures.push(format!("reading the log of {node}: {error}"));
         }

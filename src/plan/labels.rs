@@ -12,7 +12,7 @@ pub const JOB_NAME: &str = "kubeflow.org/job-name";
 
 /// Marks what trainc created, so list and delete never touch anything else.
 pub const MANAGED_BY: &str = "trainc/managed-by";
-/// The plan hash, which tells apply whether a job already runs this plan.
+/// The plan hash, which apply compares to decide whether a job already runs this plan.
 pub const PLAN_HASH: &str = "trainc/plan-hash";
 pub const RANK: &str = "trainc/rank";
 pub const NODES: &str = "trainc/nodes";

@@ -179,7 +179,7 @@ pub(crate) const INJECTED_ENV: [&str; 6] = [
 /// rendezvous master, in seconds.
 pub(crate) const USER_TRAINC_ENV: &str = "TRAINC_MASTER_TIMEOUT";
 
-/// Whether trainc or torchrun sets `name` itself. torchrun reads every
+/// Returns whether trainc or torchrun sets `name` itself. torchrun reads every
 /// `PET_*` variable as one of its options, and trainc sets the `TRAINC_*`
 /// ones its entrypoint reads, except [`USER_TRAINC_ENV`].
 pub(crate) fn is_injected_env(name: &str) -> bool {
